@@ -1,0 +1,195 @@
+"""The instrument as data: which item belongs to which scale and relational level.
+
+The Group Questionnaire (GQ; Krogel et al., 2013) crosses three relationship qualities --
+Positive Bonding (PB), Positive Working (PW), Negative Relationship (NR) -- with three
+structural levels -- member-member (MM), member-leader (ML), member-group (MG). gqkit ships
+its *own illustrative items* with that structure (``gqkit/data/instrument.csv``); the GQ's
+wording belongs to OQ Measures and is not reproduced. A licensed user loads the real key with
+:meth:`Instrument.from_csv`. Nothing else in gqkit hard-codes the number of items, which
+items a scale has, or the level of an item: it all comes from here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from . import _tables
+from .errors import GQConfigError, GQDataError, Problem
+
+__all__ = ["LEVELS", "LEVEL_NAMES", "SCALES", "SCALE_NAMES", "Instrument"]
+
+SCALES = ("PB", "PW", "NR")
+SCALE_NAMES = {"PB": "Positive Bonding", "PW": "Positive Working", "NR": "Negative Relationship"}
+LEVELS = ("MM", "ML", "MG")
+LEVEL_NAMES = {"MM": "member-member", "ML": "member-leader", "MG": "member-group", "all": "whole subscale"}
+
+
+class Instrument:
+    """Items of a GQ-structured questionnaire: id, scale, level and (optional) wording.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per item with columns ``item``, ``scale`` (PB/PW/NR), ``level`` (MM/ML/MG)
+        and optionally ``text``. Scale and level codes are matched ignoring case.
+    response_range : tuple of int
+        Lowest and highest allowed answer (the GQ uses 1-7; Krogel et al., 2013).
+
+    Raises
+    ------
+    GQDataError
+        For a missing column, an empty or duplicate item id, an unknown scale or level, or
+        a scale without items.
+
+    Examples
+    --------
+    >>> inst = Instrument.default()
+    >>> len(inst.items), inst.items_of("PW")[:2]
+    (30, ('gq05', 'gq10'))
+    >>> inst.empty_cells
+    (('PW', 'MM'),)
+    """
+
+    def __init__(self, table: pd.DataFrame, *, response_range: tuple[int, int] = (1, 7)):
+        self._table = _validated(_tables.from_frame(table))
+        low, high = response_range
+        if not (int(low) == low and int(high) == high and low < high):
+            raise GQConfigError("response_range", response_range, "(low, high) whole numbers with low < high")
+        self.response_range = (int(low), int(high))
+        self._index = {item: i for i, item in enumerate(self._table["item"])}
+
+    @classmethod
+    def from_csv(cls, path: str | Path, *, response_range: tuple[int, int] = (1, 7)) -> Instrument:
+        """Load an item key (columns ``item, scale, level[, text]``) from a CSV file.
+
+        Problems are reported with the file's line numbers.
+
+        Examples
+        --------
+        >>> from importlib import resources
+        >>> Instrument.from_csv(resources.files("gqkit") / "data" / "instrument.csv").n_items
+        30
+        """
+        return cls(_validated(_tables.from_path(path)), response_range=response_range)
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def default() -> Instrument:
+        """The kit's illustrative 30-item instrument (not the GQ's wording)."""
+        return Instrument.from_csv(Path(str(resources.files("gqkit") / "data" / "instrument.csv")))
+
+    # -- structure ---------------------------------------------------------------------
+    @property
+    def table(self) -> pd.DataFrame:
+        """A copy of the item table (item, scale, level, text)."""
+        return self._table.copy()
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """Item ids in the instrument's order."""
+        return tuple(self._table["item"])
+
+    @property
+    def n_items(self) -> int:
+        """How many items the instrument has."""
+        return len(self._table)
+
+    @property
+    def scales(self) -> tuple[str, ...]:
+        """Scale codes, in the order PB, PW, NR."""
+        return SCALES
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """Level codes, in the order MM, ML, MG."""
+        return LEVELS
+
+    @property
+    def cells(self) -> pd.DataFrame:
+        """Number of items per scale (rows) and level (columns); 0 marks an empty cell."""
+        counts = pd.crosstab(self._table["scale"], self._table["level"])
+        return counts.reindex(index=list(SCALES), columns=list(LEVELS), fill_value=0)
+
+    @property
+    def empty_cells(self) -> tuple[tuple[str, str], ...]:
+        """(scale, level) pairs that hold no item."""
+        cells = self.cells
+        return tuple((s, lv) for s in SCALES for lv in LEVELS if cells.loc[s, lv] == 0)
+
+    @property
+    def facets(self) -> tuple[tuple[str, str], ...]:
+        """Scored units in reporting order: per scale the subscale ("all") then its levels.
+
+        Empty cells are left out, so every facet has at least one item.
+        """
+        cells = self.cells
+        return tuple(
+            (s, lv) for s in SCALES for lv in ("all", *LEVELS) if lv == "all" or cells.loc[s, lv] > 0
+        )
+
+    def items_of(self, scale: str | None = None, level: str | None = None) -> tuple[str, ...]:
+        """Item ids of one scale and/or level (``level="all"`` means every level)."""
+        keep = pd.Series(True, index=self._table.index)
+        if scale is not None:
+            keep &= self._table["scale"] == _code(scale, SCALES, "scale")
+        if level is not None and level != "all":
+            keep &= self._table["level"] == _code(level, LEVELS, "level")
+        return tuple(self._table.loc[keep, "item"])
+
+    def position(self, item: str) -> int:
+        """Column of an item in the instrument's order (raises ``KeyError`` if unknown)."""
+        return self._index[item]
+
+    def __len__(self) -> int:
+        return self.n_items
+
+    def __repr__(self) -> str:
+        empty = ", ".join(f"{s}x{lv}" for s, lv in self.empty_cells) or "none"
+        return f"Instrument({self.n_items} items, empty cells: {empty})"
+
+
+def _code(value: str, allowed: tuple[str, ...], what: str) -> str:
+    code = str(value).strip().upper()
+    if code not in allowed:
+        raise KeyError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+    return code
+
+
+def _validated(raw: _tables.RawTable) -> pd.DataFrame:
+    """Check an item key and return it as a clean table (item, scale, level, text)."""
+    cells = raw.cells
+    missing = [c for c in ("item", "scale", "level") if c not in cells.columns]
+    if missing:
+        raise GQDataError(raw.source, [Problem("header", c, "", "a column of this name") for c in missing])
+    table = pd.DataFrame(
+        {
+            "item": cells["item"],
+            "scale": cells["scale"].str.upper(),
+            "level": cells["level"].str.upper(),
+            "text": cells["text"] if "text" in cells.columns else "",
+        }
+    )
+    problems = []
+    for i, row in table.iterrows():
+        where = raw.where[i]
+        if not row["item"] or any(ch.isspace() for ch in row["item"]):
+            problems.append(Problem(where, "item", row["item"], "an item id without spaces"))
+        elif row["item"].lower() in set(table["item"].str.lower()[: i]):
+            problems.append(Problem(where, "item", row["item"], "each item id once (ids are compared ignoring case)"))
+        if row["scale"] not in SCALES:
+            problems.append(Problem(where, "scale", cells["scale"][i], f"one of {', '.join(SCALES)}"))
+        if row["level"] not in LEVELS:
+            problems.append(Problem(where, "level", cells["level"][i], f"one of {', '.join(LEVELS)}"))
+    if not problems:
+        problems += [
+            Problem("", "scale", "", f"at least one item on scale {s} ({SCALE_NAMES[s]})")
+            for s in SCALES
+            if s not in set(table["scale"])
+        ]
+    if problems:
+        raise GQDataError(raw.source, problems)
+    return table.reset_index(drop=True)
