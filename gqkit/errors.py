@@ -38,7 +38,7 @@ class Problem:
         parts = [p for p in (self.where, f"column '{self.column}'" if self.column else "") if p]
         place = ", ".join(parts) or "table"
         got = f"got {self.value!r}; " if self.value != "" else ""
-        return f"{place}: {got}{self.expected}"
+        return f"{place}: {got}expected {self.expected}"
 
 
 class GQDataError(ValueError):

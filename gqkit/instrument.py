@@ -164,7 +164,7 @@ def _validated(raw: _tables.RawTable) -> pd.DataFrame:
     cells = raw.cells
     missing = [c for c in ("item", "scale", "level") if c not in cells.columns]
     if missing:
-        raise GQDataError(raw.source, [Problem("header", c, "", "a column of this name") for c in missing])
+        raise GQDataError(raw.source, [Problem("header", "", "", f"a '{c}' column") for c in missing])
     table = pd.DataFrame(
         {
             "item": cells["item"],

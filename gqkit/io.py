@@ -160,7 +160,7 @@ class _Checker:
         if layout == "auto":
             layout = "long" if {"item", "response"} <= set(columns) else "wide"
         required = [*ID_COLUMNS, *(("item", "response") if layout == "long" else ())]
-        problems = [Problem("header", c, "", f"a '{c}' column ({layout} layout)") for c in required if c not in columns]
+        problems = [Problem("header", "", "", f"a '{c}' column ({layout} layout)") for c in required if c not in columns]
         known_items = {item.lower() for item in self.inst.items}
         item_columns = [c for c in columns if c in known_items] if layout == "wide" else []
         if layout == "wide" and not item_columns:
@@ -168,10 +168,12 @@ class _Checker:
             problems.append(Problem("header", "", "", f"item columns named by item id ({example}, ...) for the wide layout, or 'item' and 'response' columns for the long layout"))
         what = "not an item id of the instrument" if layout == "wide" else "not a column of the long layout"
         problems += [
-            Problem("header", c, "", f"only known columns: this is {what}; list it in ignore_columns= to leave it out")
+            Problem("header", c, "", f"only known columns; this one is {what}: list it in ignore_columns= to leave it out")
             for c in columns
             if c not in set(required) | set(item_columns)
         ]
+        if not len(cells):
+            problems.append(Problem("", "", "", "at least one data row below the header"))
         if problems:
             raise GQDataError(self.raw.source, problems)
         return cells.assign(pos=np.arange(len(cells))), layout, item_columns

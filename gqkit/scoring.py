@@ -138,7 +138,7 @@ def _response_matrix(responses: pd.DataFrame, inst: Instrument) -> tuple[np.ndar
     """(member-sessions x items) float matrix with NaN for missing, and its sorted keys."""
     missing = [c for c in (*ID_COLUMNS, "item", "response") if c not in responses.columns]
     if missing:
-        raise GQDataError("responses", [Problem("header", c, "", "a column of this name") for c in missing])
+        raise GQDataError("responses", [Problem("header", "", "", f"a '{c}' column") for c in missing])
     item_pos = responses["item"].map({item: i for i, item in enumerate(inst.items)})
     unknown = item_pos.isna().to_numpy()
     if unknown.any():
