@@ -1,0 +1,167 @@
+"""Interactive explorers for the notebooks and the workshop dashboard.
+
+Thin layers over the core: every number a widget shows comes from a function in
+:mod:`gqkit.scoring` that the tests check. Each explorer keeps its latest result as an
+attribute, so tests can drive it headlessly by setting ``.value`` on its controls.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument
+from .io import read_responses
+from .scoring import DEFAULT_PRORATE, rci, score
+
+__all__ = ["RCIExplorer", "ScoreExplorer"]
+
+
+
+class ScoreExplorer(widgets.VBox):
+    """Set one member's answers and watch subscale and facet scores update.
+
+    Parameters
+    ----------
+    answers : mapping of item id to answer, optional
+        Starting answers (``None`` for no answer); items left out start at the scale's middle.
+    instrument : Instrument, optional
+        Defaults to :meth:`Instrument.default`.
+    prorate : float
+        Starting value of the prorating rule (see :func:`gqkit.scoring.allowed_missing`).
+
+    Attributes
+    ----------
+    answer_sliders : dict
+        Item id -> ``SelectionSlider``; its value is the answer, or :attr:`NO_ANSWER`.
+    prorate_slider : FloatSlider
+        Largest share of a scale's items that may be missing.
+    table : HTML
+        The scores as a scale x level table.
+    scores : DataFrame
+        The latest output of :func:`gqkit.score` for this member.
+
+    Examples
+    --------
+    >>> ex = ScoreExplorer({"gq05": 7, "gq16": 7, "gq25": 4})
+    >>> ex.score_of("PW", "ML")
+    6.0
+    >>> ex.answer_sliders["gq25"].value = 7
+    >>> ex.score_of("PW", "ML")
+    7.0
+    """
+
+    NO_ANSWER = "-"
+
+    def __init__(self, answers: Mapping[str, int | None] | None = None, *, instrument: Instrument | None = None, prorate: float = DEFAULT_PRORATE):
+        self.instrument = inst = instrument or Instrument.default()
+        low, high = inst.response_range
+        middle = (low + high) // 2
+        start = {item: middle for item in inst.items} | dict(answers or {})
+        options = [(self.NO_ANSWER, self.NO_ANSWER)] + [(str(v), v) for v in range(low, high + 1)]
+        self.answer_sliders = {
+            item: widgets.SelectionSlider(
+                options=options, value=self.NO_ANSWER if start[item] is None else start[item], description=item, continuous_update=False
+            )
+            for item in inst.items
+        }
+        self.prorate_slider = widgets.FloatSlider(
+            value=prorate, min=0, max=0.5, step=0.05, description="prorate", readout_format=".0%", continuous_update=False
+        )
+        self.table = widgets.HTML()
+        self.scores = pd.DataFrame()
+        texts = inst.table.set_index("item")["text"]
+        pages = []
+        for scale in inst.scales:
+            rows = []
+            for level in inst.levels:
+                items = inst.items_of(scale, level)
+                if items:
+                    rows.append(widgets.HTML(f"<b>{LEVEL_NAMES[level]}</b>"))
+                    rows += [widgets.HBox([self.answer_sliders[i], widgets.Label(texts[i])]) for i in items]
+            pages.append(widgets.VBox(rows))
+        tabs = widgets.Tab(children=pages, titles=[f"{s} {SCALE_NAMES[s]}" for s in inst.scales])
+        for control in (*self.answer_sliders.values(), self.prorate_slider):
+            control.observe(self._update, names="value")
+        super().__init__([tabs, self.prorate_slider, self.table])
+        self._update()
+
+    @property
+    def answers(self) -> dict[str, int | None]:
+        """The current answers, item id -> answer (``None`` = no answer)."""
+        return {item: None if s.value == self.NO_ANSWER else s.value for item, s in self.answer_sliders.items()}
+
+    def score_of(self, scale: str, level: str = "all") -> float:
+        """The current score of one subscale (``level="all"``) or facet."""
+        row = self.scores[(self.scores["scale"] == scale) & (self.scores["level"] == level)]
+        return float(row["score"].iloc[0])
+
+    def _update(self, change: object = None) -> None:
+        frame = pd.DataFrame(
+            {"group": "demo", "member": "you", "session": 1, "item": list(self.answers), "response": list(self.answers.values())}
+        )
+        if frame["response"].isna().all():
+            self.scores = frame.iloc[0:0]
+            self.table.value = "<p>Answer at least one item to see scores.</p>"
+            return
+        responses = read_responses(frame, layout="long", instrument=self.instrument)
+        self.scores = score(responses, self.instrument, prorate=self.prorate_slider.value)
+        self.table.value = _score_table(self.scores, self.instrument)
+
+
+def _score_table(scores: pd.DataFrame, inst: Instrument) -> str:
+    """Scale x level HTML table; empty cells say so, missing scores give their reason."""
+    by_key = scores.set_index(["scale", "level"])
+    head = "".join(f"<th>{LEVEL_NAMES[lv]}</th>" for lv in (*inst.levels, "all"))
+    body = []
+    for scale in inst.scales:
+        cells = []
+        for level in (*inst.levels, "all"):
+            if (scale, level) not in by_key.index:
+                cells.append('<td class="gq-empty" title="no items in this cell">no items</td>')
+                continue
+            row = by_key.loc[(scale, level)]
+            if pd.isna(row["score"]):
+                cells.append(f'<td class="gq-missing" title="{html.escape(str(row["reason"]))}">missing</td>')
+            else:
+                cells.append(f'<td class="gq-score" data-scale="{scale}" data-level="{level}">{row["score"]:.2f}</td>')
+        body.append(f"<tr><th>{SCALE_NAMES[scale]} ({scale})</th>{''.join(cells)}</tr>")
+    return f'<table class="gq-scores"><tr><th></th>{head}</tr>{"".join(body)}</table>'
+
+
+class RCIExplorer(widgets.VBox):
+    """How large must a change be to count as reliable? (Jacobson & Truax, 1991)
+
+    Two sliders, the norm group's standard deviation and the score's reliability, set the
+    reliable change index computed by :func:`gqkit.rci`.
+
+    Examples
+    --------
+    >>> ex = RCIExplorer()
+    >>> ex.reliability_slider.value = 0.95
+    >>> round(ex.threshold, 3) == round(rci(ex.sd_slider.value, 0.95), 3)
+    True
+    """
+
+    def __init__(self, sd: float = 1.0, reliability: float = 0.90):
+        self.sd_slider = widgets.FloatSlider(value=sd, min=0.2, max=2.0, step=0.05, description="norm SD", continuous_update=False)
+        self.reliability_slider = widgets.FloatSlider(
+            value=reliability, min=0.50, max=0.99, step=0.01, description="reliability", continuous_update=False
+        )
+        self.result = widgets.HTML()
+        self.threshold = float("nan")
+        for control in (self.sd_slider, self.reliability_slider):
+            control.observe(self._update, names="value")
+        super().__init__([self.sd_slider, self.reliability_slider, self.result])
+        self._update()
+
+    def _update(self, change: object = None) -> None:
+        self.threshold = rci(self.sd_slider.value, self.reliability_slider.value)
+        self.result.value = (
+            f'<p class="gq-rci">A change must exceed <b>{self.threshold:.2f}</b> points to be reliable '
+            f"(95% confidence) for a score with SD {self.sd_slider.value:.2f} and reliability "
+            f"{self.reliability_slider.value:.2f}.</p>"
+        )

@@ -1,0 +1,38 @@
+"""The notebooks' check functions accept right answers and reject wrong ones."""
+
+import numpy as np
+
+from gqkit import Instrument, rci
+from gqkit.exercises import EXAMPLE_ANSWERS, check_missing_facet, check_pb_score, check_rci, example_member
+
+INST = Instrument.default()
+
+
+def test_example_covers_every_item():
+    assert set(EXAMPLE_ANSWERS) == set(INST.items)
+    assert example_member()["response"].notna().all()
+    assert example_member(missing=("gq05",)).set_index("item").loc["gq05", "response"] is not None
+
+
+def test_check_pb_score():
+    truth = np.mean([EXAMPLE_ANSWERS[i] for i in INST.items_of("PB")])
+    assert check_pb_score(round(truth, 2))
+    assert not check_pb_score(truth + 0.1)
+    assert check_pb_score(None).correct is None
+    assert not check_pb_score("five")
+    assert "Correct" in repr(check_pb_score(truth)) and "color" in check_pb_score(truth)._repr_html_()
+
+
+def test_check_missing_facet():
+    for right in ("PW ML", "pw-ml", ("PW", "ML"), "PWxML"):
+        assert check_missing_facet(right), right
+    assert not check_missing_facet("PW all")  # 6 items tolerate one missing
+    assert not check_missing_facet("PB ML")
+    assert check_missing_facet(None).correct is None
+    assert check_missing_facet("NR ML", skipped="gq09")
+
+
+def test_check_rci():
+    assert check_rci(round(rci(1.0, 0.9), 2))
+    assert not check_rci(1.96)
+    assert check_rci(rci(2, 0.8), sd=2, reliability=0.8)
