@@ -76,17 +76,17 @@ class ScoreExplorer(widgets.VBox):
         texts = inst.table.set_index("item")["text"]
         pages = []
         for scale in inst.scales:
-            rows = []
+            rows = [widgets.HTML(f"<h4>{SCALE_NAMES[scale]} ({scale})</h4>")]
             for level in inst.levels:
                 items = inst.items_of(scale, level)
                 if items:
                     rows.append(widgets.HTML(f"<b>{LEVEL_NAMES[level]}</b>"))
                     rows += [widgets.HBox([self.answer_sliders[i], widgets.Label(texts[i])]) for i in items]
             pages.append(widgets.VBox(rows))
-        tabs = widgets.Tab(children=pages, titles=[f"{s} {SCALE_NAMES[s]}" for s in inst.scales])
+        tabs = widgets.Tab(children=pages, titles=list(inst.scales))
         for control in (*self.answer_sliders.values(), self.prorate_slider):
             control.observe(self._update, names="value")
-        super().__init__([tabs, self.prorate_slider, self.table])
+        super().__init__([self.table, self.prorate_slider, tabs])
         self._update()
 
     @property

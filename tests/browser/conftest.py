@@ -1,0 +1,113 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, servers on free local ports.
+
+Servers run on a temporary copy of the notebooks (JupyterLab autosaves and would write
+outputs into the repository). Set GQKIT_REQUIRE_BROWSER=1 (CI does) to turn a missing
+browser into a failure instead of a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")  # the binary; /usr/bin/chromium is a shell wrapper
+ROOT = Path(__file__).parents[2]
+BIN = Path(sys.executable).parent
+TOKEN = "gqkit-test"
+
+if not CHROMIUM.exists():
+    message = "Debian's chromium is not installed (apt-get install chromium)"
+    if os.environ.get("GQKIT_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(message)
+    pytest.skip(message, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def work(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("work")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return work
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def lab_url(work, tmp_path_factory):
+    home = tmp_path_factory.mktemp("jupyter")
+    settings = home / "settings"
+    for plugin, values in {
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    }.items():
+        path = settings / plugin
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+    )
+    port = free_port()
+    args = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]
+    if os.geteuid() == 0:
+        args.append("--allow-root")
+    log = (home / "lab.log").open("w")
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/api/status?token={TOKEN}")
+        yield url
+    finally:
+        stop(proc)
+        log.close()

@@ -1,0 +1,41 @@
+"""Notebook 01 in JupyterLab, in a real headless Chromium: run all, move a slider, see the score change."""
+
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from .conftest import TOKEN
+
+SHOTS = Path(__file__).parents[2] / "screenshots"
+
+KERNEL_READY = """() => {
+    const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return !!k && w.sessionContext.isReady && k.connectionStatus === 'connected' && k.status === 'idle';
+}"""
+
+
+def test_notebook_01_widget_updates_the_score(browser, lab_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab_url}/lab/tree/notebooks/01_the_group_questionnaire.ipynb?token={TOKEN}&reset", timeout=90_000)
+    panel = page.locator(".jp-NotebookPanel").first
+    expect(panel).to_be_visible(timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+    table = panel.locator(".jp-OutputArea table.gq-scores").first
+    expect(table).to_be_visible(timeout=90_000)
+    pb_all = table.locator('td[data-scale="PB"][data-level="all"]')
+    expect(pb_all).to_have_text("5.38", timeout=30_000)  # Ana's PB score, as computed in the notebook
+
+    # the first slider of the first tab is the first PB member-member item; one step right = one point up
+    handle = panel.locator(".jp-OutputArea .widget-tab .widget-slider .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    expect(pb_all).not_to_have_text("5.38", timeout=30_000)
+    expect(pb_all).to_have_text(f"{(70 + 1) / 13:.2f}", timeout=30_000)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lab_notebook_01.png"))
+    page.close()
