@@ -50,7 +50,7 @@ def score_array(values: np.ndarray, instrument: Instrument | None = None, prorat
     inst = instrument or Instrument.default()
     weights = _facet_weights(inst)
     answered = ~np.isnan(values)
-    n_used = answered.astype(np.int16) @ weights.astype(np.int16)
+    n_used = (answered @ weights).astype(np.int64)  # float matmul (BLAS), exact for counts
     sums = np.where(answered, values, 0.0) @ weights
     n_total = weights.sum(axis=0)
     limit = np.array([allowed_missing(int(n), prorate) for n in n_total])
