@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .errors import GQDataError, Problem
+from .errors import GQConfigError, GQDataError, Problem
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+MAX_LISTED = 50  # problems listed before the rest are only counted
 
 
 @dataclass(frozen=True)
@@ -43,25 +46,30 @@ def from_path(path: str | Path, sep: str | None = None) -> RawTable:
     if first is None:
         raise GQDataError(source, [Problem("", "", "", "a header line naming the columns; the file is empty")])
     sep = _delimiter(source, lines[first:], sep)
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     header: list[str] | None = None
     records, line_numbers, problems = [], [], []
-    for record in reader:
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            raise GQDataError(source, [Problem(f"line {start}", "", "", f"well-formed delimited text, but the parser says: {err} (is a quote left open?)")]) from None
         if not any(field.strip() for field in record):
             continue  # blank or all-empty line (spreadsheet exports end with these)
-        if header is None:
+        if any("\n" in field or "\r" in field for field in record):
+            problems.append(Problem(f"line {start}", "", "", "each record on one line: a quoted value runs over a line end (is a closing quote missing?)"))
+        elif header is None:
             header = record
-            continue
-        if len(record) != len(header):
-            problems.append(
-                Problem(f"line {reader.line_num}", "", f"{len(record)} fields", f"{len(header)} fields, as in the header")
-            )
-            continue
-        records.append(record)
-        line_numbers.append(reader.line_num)
-    if problems:
-        raise GQDataError(source, problems[:50], max(len(problems) - 50, 0))
-    assert header is not None
+        elif len(record) != len(header):
+            problems.append(Problem(f"line {start}", "", f"{len(record)} fields", f"{len(header)} fields, as in the header"))
+        else:
+            records.append(record)
+            line_numbers.append(start)
+    if problems or header is None:
+        raise GQDataError(source, problems[:MAX_LISTED] or [Problem("", "", "", "a header line")], max(len(problems) - MAX_LISTED, 0))
     cells = pd.DataFrame(records, columns=_column_names(source, header), dtype=object)
     cells = cells.apply(lambda col: col.str.strip()) if len(cells) else cells
     where = pd.Series([f"line {n}" for n in line_numbers], dtype=object)
@@ -69,13 +77,23 @@ def from_path(path: str | Path, sep: str | None = None) -> RawTable:
 
 
 def from_frame(frame: pd.DataFrame) -> RawTable:
-    """Turn a DataFrame into a :class:`RawTable` (missing cells become empty strings)."""
+    """Turn a DataFrame into a :class:`RawTable` (missing cells become empty strings).
+
+    Whole-number floats are written without ``.0`` (an id of 101.0 reads as "101", as it
+    would from a file).
+    """
     source = "DataFrame"
     cells = frame.astype(object).where(frame.notna(), "")
-    cells = cells.apply(lambda col: col.map(lambda v: str(v).strip())) if len(cells) else cells
+    cells = cells.apply(lambda col: col.map(_text)) if len(cells) else cells
     cells.columns = _column_names(source, [str(c) for c in frame.columns])
     where = pd.Series([f"row {label}" for label in frame.index], dtype=object)
     return RawTable(source, cells.reset_index(drop=True), where)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _column_names(source: str, header: list[str]) -> list[str]:
@@ -95,7 +113,7 @@ def _delimiter(source: str, lines: list[str], sep: str | None) -> str:
     """The delimiter: as given, else the only candidate that splits every line alike."""
     if sep is not None:
         if sep not in DELIMITERS:
-            raise GQDataError(source, [Problem("", "", sep, "sep to be one of ',', ';' or '\\t'")])
+            raise GQConfigError("sep", sep, "one of ',', ';' or '\\t'")
         return sep
     candidates = [d for d in DELIMITERS if d in lines[0]]
     if len(candidates) == 1:

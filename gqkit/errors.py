@@ -55,15 +55,23 @@ class GQDataError(ValueError):
         The problems reported.
     n_more : int
         How many further problems were found but not listed.
+    advice : str
+        What to do about them, shown after the count.
     """
 
-    def __init__(self, source: str, problems: list[Problem] | tuple[Problem, ...], n_more: int = 0):
+    def __init__(
+        self,
+        source: str,
+        problems: list[Problem] | tuple[Problem, ...],
+        n_more: int = 0,
+        advice: str = "nothing was read; fix them and read again",
+    ):
         self.source = source
         self.problems = tuple(problems)
         self.n_more = n_more
         total = len(self.problems) + n_more
         noun = "problem" if total == 1 else "problems"
-        lines = [f"{source}: {total} {noun} (nothing was read; fix them and read again)"]
+        lines = [f"{source}: {total} {noun} ({advice})"]
         lines += [f"  {p}" for p in self.problems]
         if n_more:
             lines.append(f"  ... and {n_more} more")

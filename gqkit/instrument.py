@@ -11,6 +11,7 @@ items a scale has, or the level of an item: it all comes from here.
 
 from __future__ import annotations
 
+import numbers
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,8 @@ __all__ = ["LEVELS", "LEVEL_NAMES", "SCALES", "SCALE_NAMES", "Instrument"]
 SCALES = ("PB", "PW", "NR")
 SCALE_NAMES = {"PB": "Positive Bonding", "PW": "Positive Working", "NR": "Negative Relationship"}
 LEVELS = ("MM", "ML", "MG")
+RESERVED_IDS = ("group", "member", "session", "item", "response", "pos")
+"""Column names of the data tables, which an item id may not take."""
 LEVEL_NAMES = {"MM": "member-member", "ML": "member-leader", "MG": "member-group", "all": "whole subscale"}
 
 
@@ -57,7 +60,7 @@ class Instrument:
     def __init__(self, table: pd.DataFrame, *, response_range: tuple[int, int] = (1, 7)):
         self._table = _validated(_tables.from_frame(table))
         low, high = response_range
-        if not (int(low) == low and int(high) == high and low < high):
+        if not (all(isinstance(v, numbers.Integral) for v in (low, high)) and low < high):
             raise GQConfigError("response_range", response_range, "(low, high) whole numbers with low < high")
         self.response_range = (int(low), int(high))
         self._index = {item: i for i, item in enumerate(self._table["item"])}
@@ -132,7 +135,10 @@ class Instrument:
         )
 
     def items_of(self, scale: str | None = None, level: str | None = None) -> tuple[str, ...]:
-        """Item ids of one scale and/or level (``level="all"`` means every level)."""
+        """Item ids of one scale and/or level (``level="all"`` means every level).
+
+        Raises ``KeyError`` for a scale or level code the GQ does not have.
+        """
         keep = pd.Series(True, index=self._table.index)
         if scale is not None:
             keep &= self._table["scale"] == _code(scale, SCALES, "scale")
@@ -178,6 +184,8 @@ def _validated(raw: _tables.RawTable) -> pd.DataFrame:
         where = raw.where[i]
         if not row["item"] or any(ch.isspace() for ch in row["item"]):
             problems.append(Problem(where, "item", row["item"], "an item id without spaces"))
+        elif row["item"].lower() in RESERVED_IDS:
+            problems.append(Problem(where, "item", row["item"], f"an item id other than the column names {', '.join(RESERVED_IDS)}"))
         elif row["item"].lower() in set(table["item"].str.lower()[: i]):
             problems.append(Problem(where, "item", row["item"], "each item id once (ids are compared ignoring case)"))
         if row["scale"] not in SCALES:

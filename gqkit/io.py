@@ -9,6 +9,7 @@ reported -- every problem of the file at once, up to a limit -- in one :class:`G
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -22,6 +23,7 @@ from .instrument import Instrument
 __all__ = ["ID_COLUMNS", "MISSING_CODES", "read_responses", "to_wide"]
 
 ID_COLUMNS = ("group", "member", "session")
+MAX_SESSION = 10_000
 MISSING_CODES = ("", "NA", "N/A", "NaN")
 """Cell contents that always mean "no answer"; add others with ``missing=``."""
 
@@ -46,13 +48,14 @@ def read_responses(
     layout : {"auto", "long", "wide"}
         ``long``: columns group, member, session, item, response. ``wide``: columns group,
         member, session and one column per item id. ``auto`` picks long when ``item`` and
-        ``response`` columns exist, otherwise wide.
+        ``response`` columns exist, otherwise wide. A wide table must have a column for
+        every item of the instrument (leave cells empty for items that were not asked).
     instrument : Instrument, optional
         The item key; defaults to :meth:`Instrument.default`.
-    missing : iterable
+    missing : code or iterable of codes
         Extra codes meaning "no answer", such as ``-99`` (matched as numbers, so ``-99.0``
         matches too) or ``"."``. Empty cells and ``NA``, ``N/A``, ``NaN`` always do.
-    ignore_columns : iterable of str
+    ignore_columns : str or iterable of str
         Columns to leave out on purpose (e.g. a date). Any other unexpected column is an error.
     sep : str, optional
         The delimiter, when it cannot be told from the header.
@@ -79,20 +82,21 @@ def read_responses(
     Examples
     --------
     >>> import pandas as pd
-    >>> wide = pd.DataFrame({"group": ["g1"], "member": ["m1"], "session": [1], "gq01": [5]})
-    >>> read_responses(wide).dropna().to_dict("records")
+    >>> long = pd.DataFrame({"group": "g1", "member": "m1", "session": 1, "item": ["gq01", "gq02"], "response": [5, "NA"]})
+    >>> read_responses(long).dropna().to_dict("records")
     [{'group': 'g1', 'member': 'm1', 'session': 1, 'item': 'gq01', 'response': 5}]
     """
     inst = instrument or Instrument.default()
     if layout not in ("auto", "long", "wide"):
         raise GQConfigError("layout", layout, "'auto', 'long' or 'wide'")
-    if int(max_problems) < 1:
+    if not (isinstance(max_problems, numbers.Integral) and max_problems >= 1):
         raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
     raw = _tables.from_frame(source) if isinstance(source, pd.DataFrame) else _tables.from_path(source, sep)
     checker = _Checker(raw, inst)
-    cells, layout, item_columns = checker.header(layout, {c.strip().lower() for c in ignore_columns})
+    ignore = {str(c).strip().lower() for c in _as_list(ignore_columns)}
+    cells, layout, item_columns = checker.header(layout, ignore, max_problems)
     rows = checker.rows(cells)
-    records = checker.records(cells, layout, item_columns, _missing_codes(missing))
+    records = checker.records(cells, layout, item_columns, _missing_codes(_as_list(missing)))
     records = records.merge(rows, on="pos")
     checker.duplicates(rows if layout == "wide" else records, list(ID_COLUMNS) + ["item"] * (layout == "long"))
     checker.silent_members(records)
@@ -106,11 +110,13 @@ def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd
     Examples
     --------
     >>> import pandas as pd
-    >>> long = read_responses(pd.DataFrame({"group": ["g"], "member": ["a"], "session": [1], "gq01": [4]}))
+    >>> long = read_responses(pd.DataFrame({"group": ["g"], "member": ["a"], "session": [1], "item": ["gq01"], "response": [4]}))
     >>> to_wide(long)[["group", "member", "session", "gq01"]].to_dict("records")
     [{'group': 'g', 'member': 'a', 'session': 1, 'gq01': 4}]
     """
     inst = instrument or Instrument.default()
+    if responses.duplicated([*ID_COLUMNS, "item"]).any():
+        raise GQDataError("responses", [Problem("", "", "", "one row per group, member, session and item")], advice="fix the responses table")
     wide = responses.pivot(index=list(ID_COLUMNS), columns="item", values="response")
     wide = wide.reindex(columns=list(inst.items)).reset_index()
     wide.columns.name = None
@@ -118,6 +124,13 @@ def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd
 
 
 # -- the checks ------------------------------------------------------------------------
+
+
+def _as_list(value: object) -> list:
+    """A single code or name as a one-element list; an iterable as a list."""
+    if isinstance(value, (str, bytes, numbers.Number)):
+        return [value]
+    return list(value)  # type: ignore[call-overload]
 
 
 def _missing_codes(extra: Iterable[str | float]) -> tuple[set[str], set[float]]:
@@ -153,7 +166,7 @@ class _Checker:
             shown = ordered[: int(max_problems)]
             raise GQDataError(self.raw.source, shown, len(ordered) - len(shown))
 
-    def header(self, layout: str, ignore: set[str]) -> tuple[pd.DataFrame, str, list[str]]:
+    def header(self, layout: str, ignore: set[str], max_problems: int) -> tuple[pd.DataFrame, str, list[str]]:
         """Decide the layout and check the columns; stop at once if they are wrong."""
         cells = self.raw.cells.drop(columns=[c for c in self.raw.cells.columns if c in ignore])
         columns = list(cells.columns)
@@ -166,6 +179,9 @@ class _Checker:
         if layout == "wide" and not item_columns:
             example = ", ".join(self.inst.items[:3])
             problems.append(Problem("header", "", "", f"item columns named by item id ({example}, ...) for the wide layout, or 'item' and 'response' columns for the long layout"))
+        elif layout == "wide" and len(item_columns) < self.inst.n_items:
+            absent = [i for i in self.inst.items if i.lower() not in item_columns]
+            problems.append(Problem("header", "", "", f"a column for every item; add {', '.join(absent[:5])}{' ...' if len(absent) > 5 else ''} (empty if not asked)"))
         what = "not an item id of the instrument" if layout == "wide" else "not a column of the long layout"
         problems += [
             Problem("header", c, "", f"only known columns; this one is {what}: list it in ignore_columns= to leave it out")
@@ -175,7 +191,7 @@ class _Checker:
         if not len(cells):
             problems.append(Problem("", "", "", "at least one data row below the header"))
         if problems:
-            raise GQDataError(self.raw.source, problems)
+            raise GQDataError(self.raw.source, problems[:max_problems], max(len(problems) - max_problems, 0))
         return cells.assign(pos=np.arange(len(cells))), layout, item_columns
 
     def rows(self, cells: pd.DataFrame) -> pd.DataFrame:
@@ -185,8 +201,8 @@ class _Checker:
             bad = (cells[col] == "").to_numpy()
             self.add(0, pos[bad], col, cells[col][bad], f"a {col} id; this cell is empty")
         session = pd.to_numeric(cells["session"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(session) & (session >= 1) & (np.floor(session) == session)
-        self.add(1, pos[~ok], "session", cells["session"][~ok], "a positive whole number (sessions count from 1)")
+        ok = np.isfinite(session) & (session >= 1) & (session <= MAX_SESSION) & (np.floor(session) == session)
+        self.add(1, pos[~ok], "session", cells["session"][~ok], f"a positive whole number up to {MAX_SESSION:,} (sessions count from 1)")
         return pd.DataFrame({"pos": pos, "group": cells["group"], "member": cells["member"], "session": np.where(ok, session, np.nan)})
 
     def records(self, cells: pd.DataFrame, layout: str, item_columns: list[str], missing: tuple[set[str], set[float]]) -> pd.DataFrame:
@@ -234,9 +250,10 @@ class _Checker:
         by_member = named.groupby(["group", "member"], sort=False)
         summary = by_member.agg(first=("pos", "min"), last=("pos", "max"), answered=("given", "sum"))
         for (group, member), row in summary[summary["answered"] == 0].iterrows():
-            last = self.raw.where[int(row["last"])].split()[-1]
+            first, last = self.raw.where[int(row["first"])], self.raw.where[int(row["last"])]
+            where = first if first == last else f"{first} to {last.split()[-1]}"
             self.found.append(
-                (int(row["first"]), 5, Problem(f"{self.raw.where[int(row['first'])]} to {last}", "", "", f"at least one answer from member {member!r} of group {group!r}; all their answers are missing"))
+                (int(row["first"]), 5, Problem(where, "", "", f"at least one answer from member {member!r} of group {group!r}; all their answers are missing"))
             )
 
 

@@ -8,6 +8,7 @@ the GQ is read as three subscales (DOMAIN.md section 1).
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -135,29 +136,53 @@ def _facet_weights(inst: Instrument) -> np.ndarray:
 
 
 def _response_matrix(responses: pd.DataFrame, inst: Instrument) -> tuple[np.ndarray, pd.DataFrame]:
-    """(member-sessions x items) float matrix with NaN for missing, and its sorted keys."""
-    missing = [c for c in (*ID_COLUMNS, "item", "response") if c not in responses.columns]
-    if missing:
-        raise GQDataError("responses", [Problem("header", "", "", f"a '{c}' column") for c in missing])
+    """(member-sessions x items) float matrix with NaN for missing, and its sorted keys.
+
+    A light check of a table that should come from ``read_responses`` or the simulator:
+    columns, keys, item ids, answers in range, no duplicates.
+    """
+    _require_columns(responses, (*ID_COLUMNS, "item", "response"), "responses")
+    checks = []
+    empty_key = responses[list(ID_COLUMNS)].isna().any(axis=1).to_numpy()
+    checks.append((empty_key, "", "group, member and session in every row"))
     item_pos = responses["item"].map({item: i for i, item in enumerate(inst.items)})
-    unknown = item_pos.isna().to_numpy()
-    if unknown.any():
-        bad = responses.loc[unknown, "item"]
-        raise GQDataError("responses", [Problem(f"row {i}", "item", str(v), "an item id of the instrument") for i, v in bad.head(20).items()], max(len(bad) - 20, 0))
+    checks.append((item_pos.isna().to_numpy(), "item", "an item id of the instrument"))
+    answer = pd.to_numeric(responses["response"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    given = responses["response"].notna().to_numpy()
+    low, high = inst.response_range
+    bad = given & ~((answer >= low) & (answer <= high) & (np.floor(answer) == answer))
+    bad |= given & responses["response"].map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy()
+    checks.append((bad, "response", f"a whole number from {low} to {high} (or missing)"))
+    _raise_rows(responses, checks)
     key_codes = responses.groupby(list(ID_COLUMNS), sort=True).ngroup().to_numpy()
     flat = key_codes * inst.n_items + item_pos.to_numpy(dtype=np.int64)
-    seen, counts = np.unique(flat, return_counts=True)
-    if (counts > 1).any():
-        dup = responses[np.isin(flat, seen[counts > 1])]
-        raise GQDataError("responses", [Problem(f"row {i}", "", "", "one row per group, member, session and item; this one repeats another") for i in dup.index[:20]], max(len(dup) - 20, 0))
+    first_seen = pd.Series(flat).duplicated().to_numpy()
+    _raise_rows(responses, [(first_seen, "", "one row per group, member, session and item; this repeats an earlier row")])
     keys = responses[list(ID_COLUMNS)].drop_duplicates().sort_values(list(ID_COLUMNS), ignore_index=True)
     matrix = np.full((len(keys), inst.n_items), np.nan)
-    matrix.ravel()[flat] = pd.to_numeric(responses["response"]).to_numpy(dtype=float, na_value=np.nan)
+    matrix.ravel()[flat] = answer
     return matrix, keys
 
 
+def _require_columns(table: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise GQDataError(name, [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="fix the table")
+
+
+def _raise_rows(table: pd.DataFrame, checks: list[tuple[np.ndarray, str, str]], limit: int = 20) -> None:
+    """Raise one GQDataError listing the rows each (mask, column, expected) check flags."""
+    problems = []
+    for mask, column, expected in checks:
+        for label in table.index[mask]:
+            value = table.at[label, column] if column else ""
+            problems.append(Problem(f"row {label}", column, "" if column == "" else str(value), expected))
+    if problems:
+        raise GQDataError("responses", problems[:limit], max(len(problems) - limit, 0), advice="fix the responses table")
+
+
 def _check_prorate(prorate: float) -> None:
-    if not (isinstance(prorate, (int, float)) and 0 <= prorate < 1):
+    if not (isinstance(prorate, numbers.Real) and not isinstance(prorate, bool) and 0 <= prorate < 1):
         raise GQConfigError("prorate", prorate, "a share from 0 (no missing item allowed) up to, but not including, 1")
 
 
@@ -179,6 +204,7 @@ def norms(scores: pd.DataFrame) -> pd.DataFrame:
     >>> norms(s)[["n", "mean", "sd"]].round(3).to_dict("records")
     [{'n': 2, 'mean': 5.0, 'sd': 1.414}]
     """
+    _require_columns(scores, ("scale", "level", "score"), "scores")
     grouped = scores.dropna(subset=["score"]).groupby(["scale", "level"], sort=False)["score"]
     out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     return out.astype({"n": "int64"})
@@ -197,11 +223,11 @@ def rci(sd: float, reliability: float, z: float = 1.96) -> float:
     4.65703
     """
     for name, value, ok, expected in (
-        ("sd", sd, sd > 0, "a standard deviation greater than 0"),
-        ("reliability", reliability, 0 <= reliability <= 1, "a reliability from 0 to 1"),
-        ("z", z, z > 0, "a critical value greater than 0"),
+        ("sd", sd, lambda v: v > 0, "a standard deviation greater than 0"),
+        ("reliability", reliability, lambda v: 0 <= v < 1, "a reliability from 0 up to, but not including, 1"),
+        ("z", z, lambda v: v > 0, "a critical value greater than 0"),
     ):
-        if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and ok):
+        if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and ok(value)):
             raise GQConfigError(name, value, expected)
     return float(z * math.sqrt(2) * sd * math.sqrt(1 - reliability))
 

@@ -85,3 +85,8 @@ def test_a_licensed_key_of_another_size_drives_reading_and_scoring(write):
 
 def test_levels_constant_order():
     assert LEVELS == ("MM", "ML", "MG")
+
+
+def test_item_ids_may_not_be_column_names(write):
+    with pytest.raises(GQDataError, match="got 'session'; expected an item id other than the column names"):
+        Instrument.from_csv(write(_key(GOOD_ROWS + ["session,PB,MG"]), "key.csv"))

@@ -98,17 +98,26 @@ def test_custom_missing_codes_match_as_numbers(write):
     assert out.query("session == 3 and item == 'gq01'")["response"].isna().all()
 
 
+def full_wide(ids: dict, answers: dict, index=None) -> pd.DataFrame:
+    """A wide DataFrame with every item column; items not in ``answers`` are left empty."""
+    n = len(next(iter(ids.values())))
+    columns = {item: answers.get(item, [None] * n) for item in Instrument.default().items}
+    return pd.DataFrame({**ids, **columns}, index=index)
+
+
 def test_wide_layout_file_and_frame_agree(write):
-    wide = "group,member,session,gq01,gq02,gq03\ng1,m1,1,5,,3\ng1,m2,1,NA,2,1\n"
+    items = Instrument.default().items
+    wide = "group,member,session," + ",".join(items) + "\n"
+    wide += "g1,m1,1,5,,3" + "," * (len(items) - 3) + "\ng1,m2,1,NA,2,1" + "," * (len(items) - 3) + "\n"
     from_file = read_responses(write(wide))
-    frame = pd.DataFrame({"group": ["g1", "g1"], "member": ["m1", "m2"], "session": [1.0, 1.0],
-                          "gq01": [5, np.nan], "gq02": [None, 2], "gq03": [3, 1]})
+    frame = full_wide({"group": ["g1", "g1"], "member": ["m1", "m2"], "session": [1.0, 1.0]},
+                      {"gq01": [5, np.nan], "gq02": [None, 2], "gq03": [3, 1]})
     pd.testing.assert_frame_equal(from_file, read_responses(frame))
     assert from_file.query("member == 'm2' and item == 'gq03'")["response"].item() == 1
 
 
 def test_frame_problems_name_the_row_label():
-    frame = pd.DataFrame({"group": ["g"], "member": ["a"], "session": [1], "gq01": [0]}, index=[17])
+    frame = full_wide({"group": ["g"], "member": ["a"], "session": [1]}, {"gq01": [0]}, index=[17])
     with pytest.raises(GQDataError, match=r"row 17, column 'gq01': got '0'"):
         read_responses(frame)
 
@@ -116,6 +125,8 @@ def test_frame_problems_name_the_row_label():
 def test_stated_layout_is_enforced(write):
     with pytest.raises(GQDataError, match="a 'item' column \\(long layout\\)"):
         read_responses(write("group,member,session,gq01\ng,a,1,4\n"), layout="long")
+    with pytest.raises(GQDataError, match="a column for every item; add gq02, gq03, gq04, gq05, gq06 ..."):
+        read_responses(write("group,member,session,gq01\ng,a,1,4\n"), layout="wide")
 
 
 def test_ignore_columns_leaves_a_column_out(write):
@@ -136,7 +147,7 @@ def test_bad_parameters_raise_config_errors(write):
         read_responses(path, layout="tall")
     with pytest.raises(GQConfigError, match="max_problems=0"):
         read_responses(path, max_problems=0)
-    with pytest.raises(GQDataError, match="sep to be one of"):
+    with pytest.raises(GQConfigError, match="sep='\\|'"):
         read_responses(path, sep="|")
 
 
@@ -149,3 +160,40 @@ def test_to_wide_has_one_column_per_item(write):
     wide = to_wide(read_responses(write(LONG)))
     assert list(wide.columns) == ["group", "member", "session", *Instrument.default().items]
     assert wide.loc[1, "gq02"] == 7 and pd.isna(wide.loc[1, "gq01"])
+
+
+def test_old_mac_line_endings_are_accepted(write):
+    assert _answers(read_responses(write(LONG.replace("\n", "\r")))) == [(1, "gq01", 5), (1, "gq02", 4), (2, "gq02", 7)]
+
+
+def test_a_single_missing_code_is_one_code_not_characters(write):
+    out = read_responses(write(LONG.replace("gq02,4.0", "gq02,-1")), missing="-1")
+    assert _answers(out) == [(1, "gq01", 5), (2, "gq02", 7)]  # the 1s and 7s are kept
+
+
+def test_a_single_ignored_column_may_be_a_string():
+    assert _answers(read_responses(BAD / "unexpected_column.csv", ignore_columns="when")) == [(1, "gq01", 5)]
+
+
+def test_whole_float_ids_read_like_the_file_would():
+    frame = pd.DataFrame({"group": [1.0], "member": [101.0], "session": [2.0], "item": ["gq01"], "response": [4.0]})
+    out = read_responses(frame).dropna()
+    assert out[["group", "member", "session"]].iloc[0].tolist() == ["1", "101", 2]
+
+
+def test_a_member_on_one_row_is_named_by_that_row(write):
+    with pytest.raises(GQDataError, match=r"  line 3: expected at least one answer from member 'b'"):
+        read_responses(write("group,member,session,item,response\ng,a,1,gq01,4\ng,b,1,gq01,NA\n"))
+
+
+def test_header_problems_respect_max_problems(write):
+    items = ",".join(f"x{i}" for i in range(40))
+    with pytest.raises(GQDataError) as info:
+        read_responses(write(f"group,member,session,{items}\n" + "g,a,1" + ",1" * 40 + "\n"), layout="long", max_problems=3)
+    assert len(info.value.problems) == 3 and info.value.n_more > 30
+
+
+@pytest.mark.parametrize("bad", [0, 2.5, "all"])
+def test_max_problems_must_be_a_positive_whole_number(write, bad):
+    with pytest.raises(GQConfigError, match="max_problems"):
+        read_responses(write(LONG), max_problems=bad)

@@ -146,7 +146,34 @@ def test_reliability_textbook_example():
     # Three items, four people: alpha = 3/2 * (1 - (1 + 1 + 1) / 9) = 1.0 for perfectly parallel items
     items = INST.items_of("PW", "ML")
     wide = pd.DataFrame({"group": "g", "member": list("abcd"), "session": 1})
-    for item in items:
-        wide[item] = [1, 2, 3, 4]
+    for item in INST.items:
+        wide[item] = [1, 2, 3, 4] if item in items else None
     out = reliability(read_responses(wide)).set_index(["scale", "level"])
     assert out.loc[("PW", "ML"), "alpha"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [-99, 4.5, 8, True, "x"])
+def test_score_and_reliability_reject_answers_off_the_scale(bad):
+    r = one_member({i: 4 for i in INST.items}).astype({"response": object})
+    r.loc[3, "response"] = bad
+    for func in (score, reliability):
+        with pytest.raises(GQDataError, match=r"row 3, column 'response': got .*expected a whole number from 1 to 7"):
+            func(r)
+
+
+def test_score_names_rows_with_an_empty_key():
+    r = one_member({i: 4 for i in INST.items}).astype({"session": "Float64"})
+    r.loc[5, "session"] = None
+    with pytest.raises(GQDataError, match="row 5: expected group, member and session in every row"):
+        score(r)
+
+
+def test_numpy_numbers_are_valid_parameters():
+    assert rci(np.int64(5), np.float32(0.8)) == pytest.approx(rci(5, 0.8), rel=1e-6)
+    assert not score(one_member({"gq01": 3}), prorate=np.float64(0.2)).empty
+
+
+@pytest.mark.parametrize("kwargs", [{"sd": None, "reliability": 0.8}, {"sd": 1, "reliability": 1.0}, {"sd": 1, "reliability": True}])
+def test_rci_rejects_nonsense_with_a_config_error(kwargs):
+    with pytest.raises(GQConfigError):
+        rci(**kwargs)
