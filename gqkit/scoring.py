@@ -17,7 +17,7 @@ from .errors import GQConfigError, GQDataError, Problem
 from .instrument import Instrument
 from .io import ID_COLUMNS
 
-__all__ = ["DEFAULT_PRORATE", "allowed_missing", "norms", "rci", "reliability", "score", "score_array"]
+__all__ = ["DEFAULT_PRORATE", "allowed_missing", "alpha_array", "norms", "rci", "reliability", "score", "score_array"]
 
 DEFAULT_PRORATE = 0.2
 """Default share of a scale's items that may be missing and still be prorated (assumed;
@@ -255,6 +255,12 @@ def reliability(responses: pd.DataFrame, instrument: Instrument | None = None) -
     """
     inst = instrument or Instrument.default()
     matrix, _ = _response_matrix(responses, inst)
+    return alpha_array(matrix, inst)
+
+
+def alpha_array(matrix: np.ndarray, instrument: Instrument | None = None) -> pd.DataFrame:
+    """Cronbach's alpha per facet from a (rows x items) array (NaN = missing); see :func:`reliability`."""
+    inst = instrument or Instrument.default()
     rows = []
     for scale, level in inst.facets:
         cols = [inst.position(i) for i in inst.items_of(scale, level)]

@@ -1,0 +1,113 @@
+"""Simulated therapy groups with injected ruptures and repairs, and the truth about them.
+
+``simulate`` is the entry point; :mod:`.config` holds the cited defaults, :mod:`.model` the
+generative story, :mod:`.cohort` the tables it produces.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..detect import ChangeAlert, Rule
+from ..errors import GQConfigError
+from ..instrument import Instrument
+from .cohort import EVENT_COLUMNS, Cohort, build
+from .config import (
+    GroupDesign,
+    OutcomeModel,
+    RelationshipModel,
+    RepairModel,
+    RuptureModel,
+    SimulationConfig,
+    TherapistModel,
+    describe_defaults,
+)
+from .model import check_seed, group_seeds, run
+from .ruptures import Rupture
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "Cohort",
+    "GroupDesign",
+    "OutcomeModel",
+    "RelationshipModel",
+    "RepairModel",
+    "Rupture",
+    "RuptureModel",
+    "SimulationConfig",
+    "TherapistModel",
+    "describe_defaults",
+    "group_seeds",
+    "simulate",
+]
+
+
+def simulate(
+    config: SimulationConfig | None = None,
+    *,
+    n_groups: int = 1,
+    seed: int | np.random.SeedSequence | Sequence[np.random.SeedSequence] | None = None,
+    ruptures: Sequence[Rupture] = (),
+    feedback: bool | Rule | None = None,
+    **overrides: object,
+) -> Cohort:
+    """Simulate therapy groups answering the instrument, with ruptures, repairs and outcomes.
+
+    Parameters
+    ----------
+    config : SimulationConfig, optional
+        The model's parameters; defaults cite their sources (``describe_defaults()``).
+    n_groups : int
+        How many groups.
+    seed : int, SeedSequence, list of SeedSequence, or None
+        Same seed, same bytes. Group *k* uses the *k*-th stream spawned from ``seed``
+        (:func:`group_seeds`); pass a list of such streams to simulate chosen groups alone
+        (group *k* of a large run equals ``simulate(seed=[group_seeds(seed, n)[k]])``).
+    ruptures : sequence of Rupture
+        Ruptures scripted by hand, placed in every group (on top of the random ones).
+    feedback : bool or Rule, optional
+        ``True``: every group runs with feedback from the default rule (:class:`ChangeAlert`);
+        a rule: every group runs with feedback from that rule; ``False``: no group does;
+        ``None``: the share ``config.feedback_share`` of groups does (default 0).
+    **overrides
+        Parameters changed by name, e.g. ``n_members=6`` (see
+        :meth:`SimulationConfig.with_overrides`).
+
+    Returns
+    -------
+    Cohort
+
+    Examples
+    --------
+    >>> c = simulate(seed=1, ruptures=[Rupture(session=4, level="ML", type="withdrawal", member=2, repaired_at=6)])
+    >>> c.events.query("cause == 'scripted'")[["session", "kind", "level", "member"]].to_dict("records")
+    [{'session': 4, 'kind': 'rupture', 'level': 'ML', 'member': 'm02'}, {'session': 6, 'kind': 'repair', 'level': 'ML', 'member': 'm02'}]
+    """
+    cfg = (config or SimulationConfig()).with_overrides(**overrides)
+    if not (isinstance(n_groups, numbers.Integral) and not isinstance(n_groups, bool) and n_groups >= 1):
+        raise GQConfigError("n_groups", n_groups, "a whole number of at least 1")
+    if isinstance(seed, (list, tuple)):
+        if len(seed) != n_groups and n_groups != 1:
+            raise GQConfigError("seed", f"{len(seed)} streams", f"one stream per group ({n_groups})")
+        if not all(isinstance(s, np.random.SeedSequence) for s in seed):
+            raise GQConfigError("seed", seed, "a list of numpy SeedSequence streams")
+        seeds = list(seed)
+    else:
+        check_seed(seed)
+        seeds = group_seeds(seed, n_groups)
+    if feedback is None:
+        rule, share = ChangeAlert(), cfg.feedback_share
+    elif isinstance(feedback, bool):
+        rule, share = ChangeAlert(), float(feedback)
+    elif isinstance(feedback, Rule):
+        rule, share = feedback, 1.0 if "feedback_share" not in overrides else cfg.feedback_share
+    else:
+        raise GQConfigError("feedback", feedback, "True, False, None or a detection rule")
+    for r in ruptures:
+        if not isinstance(r, Rupture):
+            raise GQConfigError("ruptures", r, "a sequence of gqkit.Rupture")
+    result = run(cfg, seeds, Instrument.default(), ruptures, rule, share)
+    return build(result, cfg, seeds, rule.name)

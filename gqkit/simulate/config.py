@@ -1,0 +1,295 @@
+"""Configuration of the generative model: small frozen dataclasses with cited, validated defaults.
+
+Every default names its source in the field's ``metadata["source"]``; ``assumed`` marks a
+value that no primary source fixes (DOMAIN.md asks that each such value be a visible,
+configurable default). :func:`describe_defaults` lists them all as a table. Values are on
+the instrument's 1-7 answer scale unless said otherwise; OQ values are OQ-45 total points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..errors import GQConfigError
+
+__all__ = [
+    "GroupDesign",
+    "OutcomeModel",
+    "RelationshipModel",
+    "RepairModel",
+    "RuptureModel",
+    "SimulationConfig",
+    "TherapistModel",
+    "describe_defaults",
+]
+
+LEVELS = ("MM", "ML", "MG")
+QUALITIES = ("PB", "PW", "NR")
+RUPTURE_TYPES = ("withdrawal", "confrontation", "cultural")
+
+
+def _p(default: Any, source: str, check: str = "", **extra: Any) -> Any:
+    """A parameter: its default, where that default comes from, and its allowed range."""
+    return field(default=default, metadata={"source": source, "check": check, **extra})
+
+
+_CHECKS = {
+    "prob": (lambda v: 0 <= v <= 1, "a probability from 0 to 1"),
+    "share": (lambda v: 0 <= v <= 1, "a share from 0 to 1"),
+    "pos": (lambda v: v > 0, "a number greater than 0"),
+    "nonneg": (lambda v: v >= 0, "a number of at least 0"),
+    "real": (lambda v: True, "a finite number"),
+    "ar": (lambda v: 0 <= v < 1, "an autocorrelation from 0 up to, but not including, 1"),
+    "scale": (lambda v: 1 <= v <= 7, "a value on the 1-7 answer scale"),
+    "oq": (lambda v: 0 <= v <= 180, "an OQ-45 total from 0 to 180"),
+}
+
+
+class _Validated:
+    """Fills dict defaults, then checks every field against its metadata on construction."""
+
+    DICT_DEFAULTS: dict[str, dict[str, float]] = {}
+
+    def __post_init__(self) -> None:
+        for name, default in self.DICT_DEFAULTS.items():
+            value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, dict(default))
+            elif not isinstance(value, dict) or set(value) != set(default):
+                raise GQConfigError(f"{type(self).__name__}.{name}", value, f"a dict with keys {sorted(default)}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            check = f.metadata.get("check", "")
+            name = f"{type(self).__name__}.{f.name}"
+            if check in _CHECKS:
+                ok, expected = _CHECKS[check]
+                values = value.values() if isinstance(value, dict) else [value]
+                for v in values:
+                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
+                        raise GQConfigError(name, value, expected)
+            elif check == "int>=1" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                raise GQConfigError(name, value, "a whole number of at least 1")
+            elif check == "int>=2" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
+                raise GQConfigError(name, value, "a whole number of at least 2")
+        self._check_more()
+
+    def _check_more(self) -> None:
+        """Cross-field checks of a subclass."""
+
+
+@dataclass(frozen=True)
+class GroupDesign(_Validated):
+    """Who is in the group and when."""
+
+    n_members: int = _p(8, "assumed: a typical outpatient therapy group of 6-10 members", "int>=2")
+    n_sessions: int = _p(16, "assumed: a time-limited group; the GQ feedback trial ran groups of this order (Burlingame et al., 2018)", "int>=2")
+    enrolment: str = _p("closed", "assumed: closed groups start together; 'rolling' lets members join late")
+    late_join_share: float = _p(0.25, "assumed: share of members who join a rolling group late (within its first half)", "share")
+    attendance: float = _p(0.88, "assumed: chance a member attends a session", "prob")
+    dropout_hazard: float = _p(0.013, "assumed; calibrated so that early dropout lands at 15-25% (review in Adm. Policy Ment. Health, 2023)", "prob")
+    item_missing: float = _p(0.01, "assumed: chance an attending member skips an item", "prob")
+
+    def _check_more(self) -> None:
+        if self.enrolment not in ("closed", "rolling"):
+            raise GQConfigError("GroupDesign.enrolment", self.enrolment, "'closed' or 'rolling'")
+
+
+@dataclass(frozen=True)
+class RelationshipModel(_Validated):
+    """Latent relationship per member x session x level x quality, on the 1-7 scale."""
+
+    DICT_DEFAULTS = {
+        "intercept": {"PB": 5.2, "PW": 5.0, "NR": 2.4},
+        "growth": {"PB": 0.02, "PW": 0.02, "NR": -0.015},
+        "sd_group": {"MM": 0.25, "ML": 0.25, "MG": 0.38},
+    }
+
+    intercept: dict = _p(
+        None,  # dict defaults are filled from DICT_DEFAULTS
+        "assumed: members rate bond and work well above the midpoint and negative relationship low (GQ norms are proprietary)",
+        "scale",
+    )
+    growth: dict = _p(None, "assumed: the alliance strengthens over sessions (small linear growth per session)", "real")
+    sd_member: float = _p(0.65, "assumed; calibrated with sd_group so GQ ICCs land in .10-.30 (Kivlighan, Lo Coco & Gullo, 2015)", "nonneg")
+    sd_group: dict = _p(None, "assumed: more between-group variance for group-referent (MG) items (Kivlighan, Lo Coco & Gullo, 2015)", "nonneg")
+    quality_correlation: float = _p(0.6, "assumed: a member's bond, work and (reversed) negative relationship go together", "share")
+    level_correlation: float = _p(0.85, "assumed: members tell relationships apart by quality more than by target (Johnson et al., 2005), so a quality correlates across levels", "share")
+    ar: float = _p(0.5, "assumed: session-to-session autocorrelation of a member's deviations", "ar")
+    sd_session: float = _p(0.3, "assumed: session-to-session fluctuation", "nonneg")
+    sd_item: float = _p(0.45, "assumed; calibrated so subscale alphas land in .85-.95 (DOMAIN.md section 1)", "pos")
+
+
+@dataclass(frozen=True)
+class RuptureModel(_Validated):
+    """How often ruptures start, of which type, how strong, and what they do to the ratings."""
+
+    DICT_DEFAULTS = {
+        "rate": {"MM": 0.012, "ML": 0.01, "MG": 0.01},
+        "type_share": {"withdrawal": 0.5, "confrontation": 0.35, "cultural": 0.15},
+    }
+
+    rate: dict = _p(
+        None,
+        "assumed; per member and session, per level; together about 4 in 10 members have a rupture over 16 sessions, "
+        "as 46% of clients did in McLaughlin et al. (2014)",
+        "prob",
+    )
+    type_share: dict = _p(
+        None,
+        "assumed: withdrawal and confrontation are the two marker families (Safran & Muran, 2000); cultural ruptures "
+        "(microaggressions; Miles et al., 2021) are the rarer third",
+        "share",
+    )
+    severity_mean: float = _p(1.2, "assumed: drop in bond and work, in answer-scale points, at onset", "pos")
+    severity_sd: float = _p(0.3, "assumed", "nonneg")
+    persistence: float = _p(0.88, "assumed: share of an unrepaired strain left one session later; declines can last 6 sessions (Gumz et al., 2012)", "ar")
+    spillover: float = _p(0.3, "assumed: share of a strain felt at the member's other levels", "share")
+    bystander: float = _p(0.25, "assumed: share of a visible rupture felt by the other members on member-group items (Burlingame et al., 2021)", "share")
+    cultural_leader_share: float = _p(0.5, "assumed: share of cultural ruptures at member-group level whose source is the leader (Miles et al., 2021)", "share")
+
+    def _check_more(self) -> None:
+        if not math.isclose(sum(self.type_share.values()), 1.0, abs_tol=1e-9):
+            raise GQConfigError("RuptureModel.type_share", self.type_share, "shares that add up to 1")
+
+
+# Signature of each rupture type on (PB, PW, NR), per unit of severity. Withdrawal moves the
+# member away (bond and work drop); confrontation moves against (negative relationship rises)
+# (Safran & Muran, 2000). Cultural ruptures carry both (Owen et al., 2014; Miles et al., 2021).
+SIGNATURES = {
+    "withdrawal": (-1.0, -0.8, 0.3),
+    "confrontation": (-0.5, -0.5, 1.0),
+    "cultural": (-0.8, -0.5, 0.7),
+}
+VISIBLE = {"withdrawal": 0.4, "confrontation": 1.0, "cultural": 1.0}  # how visible to bystanders (assumed)
+
+
+@dataclass(frozen=True)
+class TherapistModel(_Validated):
+    """The leader's use of feedback and multicultural orientation, drawn per group on 0-1 scales."""
+
+    commitment: float = _p(0.6, "assumed mean: commitment to measurement-based care; committed therapists get more from feedback (de Jong et al., 2012)", "share")
+    openness: float = _p(0.6, "assumed mean: openness to feedback (Chow, 2014)", "share")
+    self_doubt: float = _p(0.5, "assumed mean: professional self-doubt, linked to stronger early alliance (Nissen-Lie et al., 2010)", "share")
+    humility: float = _p(0.6, "assumed mean: cultural humility (Owen et al., 2011; Davis et al., 2016)", "share")
+    comfort: float = _p(0.6, "assumed mean: cultural comfort (Owen et al., 2011)", "share")
+    opportunities: float = _p(0.5, "assumed mean: share of cultural opportunities taken (Owen et al., 2016)", "share")
+    spread: float = _p(0.15, "assumed: SD between therapists of each factor (values are cut to 0-1); 0 fixes them", "nonneg")
+
+    FACTORS = ("commitment", "openness", "self_doubt", "humility", "comfort", "opportunities")
+
+
+@dataclass(frozen=True)
+class RepairModel(_Validated):
+    """Whether and how well the leader repairs a rupture, session by session."""
+
+    base_logit: float = _p(-2.2, "assumed: without an alert, about 1 in 10 ruptures is addressed per session", "real")
+    alert_effect: float = _p(2.4, "assumed: an alert raises the chance, scaled by commitment x openness (de Jong et al., 2012; Chow, 2014)", "real")
+    self_doubt_effect: float = _p(0.6, "assumed: self-doubting therapists attend more to strain (Nissen-Lie et al., 2010)", "real")
+    mco_effect: float = _p(1.5, "assumed: for cultural ruptures, humility, comfort and opportunities taken raise the chance (Owen et al., 2014; Miles et al., 2021)", "real")
+    quality_mean: float = _p(0.55, "assumed: mean repair quality (0-1) of an average therapist", "share")
+    quality_openness: float = _p(0.3, "assumed: openness raises repair quality", "real")
+    overshoot: float = _p(0.6, "assumed: a full-quality repair leaves the bond this share of the severity above baseline (the V with a higher right arm; Stiles et al., 2004)", "nonneg")
+    bonus_persistence: float = _p(0.9, "assumed: share of the repair's gain kept one session later", "ar")
+    shaming: float = _p(0.3, "assumed: chance a response to a microaggression shames the member who made it, scaled by 1 - humility; a new rupture (Miles et al., 2021)", "prob")
+
+
+@dataclass(frozen=True)
+class OutcomeModel(_Validated):
+    """OQ-45-like totals (0-180, higher is worse) per attended session."""
+
+    baseline_mean: float = _p(80.0, "assumed: a clinical sample above the OQ-45 cutoff of 63/64 (OQ Measures)", "oq")
+    baseline_sd: float = _p(18.0, "assumed", "nonneg")
+    improvement: float = _p(0.9, "assumed: expected OQ points of improvement per session", "real")
+    sd_member_rate: float = _p(0.95, "assumed: between-member SD of the improvement rate", "nonneg")
+    sd_group_rate: float = _p(0.25, "assumed; calibrated so the outcome ICC lands near .06 (Kivlighan et al., 2020)", "nonneg")
+    alliance_effect: float = _p(0.07, "assumed; calibrated to alliance-outcome r = .17 (Alldredge et al., 2021)", "real")
+    cohesion_effect: float = _p(0.28, "assumed; calibrated to cohesion-outcome r = .26 (Burlingame, McClendon & Yang, 2018)", "real")
+    repair_gain: float = _p(3.5, "assumed: a good repair is a corrective experience that speeds later improvement (OQ points per session at quality 1; Eubanks, Muran & Safran, 2018)", "real")
+    strain_effect: float = _p(2.0, "assumed; calibrated to repaired-vs-unrepaired r = .29 (Eubanks, Muran & Safran, 2018)", "real")
+    sd_session: float = _p(5.0, "OQ-45 reliable change of 14 points implies a measurement SD near 5 (14 = 1.96 x sqrt(2) x 5)", "nonneg")
+    reliable_change: float = _p(14.0, "OQ-45 reliable change index (OQ Measures)", "pos")
+    strain_dropout: float = _p(0.5, "assumed: an unrepaired rupture multiplies the dropout hazard by exp(this)", "real")
+
+
+@dataclass(frozen=True)
+class SimulationConfig(_Validated):
+    """Everything the simulator needs, grouped by part of the model.
+
+    Examples
+    --------
+    >>> cfg = SimulationConfig()
+    >>> cfg.design.n_members, cfg.design.n_sessions
+    (8, 16)
+    >>> SimulationConfig.from_overrides(n_members=6).design.n_members
+    6
+    """
+
+    design: GroupDesign = field(default_factory=GroupDesign)
+    relationship: RelationshipModel = field(default_factory=RelationshipModel)
+    rupture: RuptureModel = field(default_factory=RuptureModel)
+    therapist: TherapistModel = field(default_factory=TherapistModel)
+    repair: RepairModel = field(default_factory=RepairModel)
+    outcome: OutcomeModel = field(default_factory=OutcomeModel)
+    feedback_share: float = _p(0.0, "share of groups run with feedback on (0 = none; 1 = all)", "share")
+
+    PARTS = ("design", "relationship", "rupture", "therapist", "repair", "outcome")
+
+    def with_overrides(self, **overrides: Any) -> SimulationConfig:
+        """A copy with parameters changed by name, e.g. ``n_members=6`` or ``persistence=0.8``.
+
+        A name must belong to exactly one part; ``part__name`` picks the part explicitly.
+        """
+        changes: dict[str, dict[str, Any]] = {}
+        top: dict[str, Any] = {}
+        for key, value in overrides.items():
+            if key in {f.name for f in dataclasses.fields(self)} and key not in self.PARTS:
+                top[key] = value
+                continue
+            part, _, name = key.rpartition("__")
+            owners = [part] if part else [p for p in self.PARTS if name in {f.name for f in dataclasses.fields(getattr(self, p))}]
+            if len(owners) != 1 or name not in {f.name for f in dataclasses.fields(getattr(self, owners[0]))}:
+                raise GQConfigError(key, value, "the name of a simulation parameter (see gqkit.simulate.describe_defaults())")
+            changes.setdefault(owners[0], {})[name] = value
+        parts = {p: dataclasses.replace(getattr(self, p), **kw) for p, kw in changes.items()}
+        return dataclasses.replace(self, **parts, **top)
+
+    @classmethod
+    def from_overrides(cls, **overrides: Any) -> SimulationConfig:
+        """The default configuration with some parameters changed (see :meth:`with_overrides`)."""
+        return cls().with_overrides(**overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (JSON-ready)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SimulationConfig:
+        """Inverse of :meth:`to_dict`."""
+        kinds = {"design": GroupDesign, "relationship": RelationshipModel, "rupture": RuptureModel,
+                 "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel}  # fmt: skip
+        parts = {p: kinds[p](**data[p]) for p in cls.PARTS}
+        return cls(**parts, **{k: v for k, v in data.items() if k not in cls.PARTS})
+
+
+def describe_defaults() -> pd.DataFrame:
+    """Every simulation parameter with its default and source, as a table.
+
+    Examples
+    --------
+    >>> table = describe_defaults()
+    >>> table.loc[table.parameter == "n_members", "default"].item()
+    '8'
+    """
+    rows = []
+    config = SimulationConfig()
+    for part in SimulationConfig.PARTS:
+        obj = getattr(config, part)
+        for f in dataclasses.fields(obj):
+            rows.append({"part": part, "parameter": f.name, "default": str(getattr(obj, f.name)), "source": f.metadata.get("source", "")})
+    rows.append({"part": "", "parameter": "feedback_share", "default": str(config.feedback_share), "source": "share of groups with feedback on"})
+    return pd.DataFrame(rows)
