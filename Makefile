@@ -15,7 +15,7 @@ SHELL := /bin/bash
 # This machine's pip config names local mirrors that may be absent; drop that noise only.
 QUIET_PIP := { grep -v "^WARNING: Location" || true; }
 
-.PHONY: lab test install clean
+.PHONY: lab test install examples clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+examples: $(STAMP)  ## regenerate data/synthetic (bit for bit; a test checks it)
+	$(BIN)/python -c "from gqkit.examples import main; main()"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

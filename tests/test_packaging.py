@@ -43,5 +43,5 @@ def test_environment_yml_lists_exactly_the_pyproject_packages():
 
 def test_instrument_csv_is_package_data():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "*.csv" in project["tool"]["setuptools"]["package-data"]["gqkit.data"]
+    assert {"*.csv", "synthetic/*/*"} <= set(project["tool"]["setuptools"]["package-data"]["gqkit.data"])
     assert (ROOT / "gqkit" / "data" / "instrument.csv").exists()

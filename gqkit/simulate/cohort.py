@@ -118,7 +118,7 @@ class Cohort:
         """Read a cohort written by :meth:`to_dir`."""
         path = Path(path)
         config = SimulationConfig.from_dict(json.loads((path / "config.json").read_text()))
-        tables = {name: pd.read_csv(path / f"{name}.csv", dtype=_DTYPES.get(name), keep_default_na=True) for name in TABLES}
+        tables = {name: pd.read_csv(path / f"{name}.csv", dtype=_DTYPES[name], keep_default_na=name != "groups") for name in TABLES}
         tables = {name: _restore(name, frame) for name, frame in tables.items()}
         wide = pd.read_csv(path / "responses.csv", dtype={"group": str, "member": str})
         inst = Instrument.default()
@@ -162,7 +162,7 @@ def _member_ids(n: int) -> np.ndarray:
 
 
 _DTYPES = {
-    "groups": {"group": str, "feedback_rule": str, "spawn_key": str},
+    "groups": {"group": str, "feedback_rule": str, "seed": str, "spawn_key": str},
     "members": {"group": str, "member": str},
     "events": {"event_id": str, "group": str, "member": str, "source": str, "rupture_id": str, "level": str, "type": str, "kind": str, "cause": str},
     "outcomes": {"group": str, "member": str},
@@ -172,7 +172,7 @@ _DTYPES = {
 def _restore(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Give a table read from CSV the dtypes :func:`build` gives it."""
     casts = {
-        "groups": {"group": str, "feedback": bool, "feedback_rule": str, "spawn_key": str},
+        "groups": {"group": str, "feedback": bool, "feedback_rule": str, "seed": str, "spawn_key": str},
         "members": {"group": str, "member": str, "joined": "int64", "left": "Int64", "dropped_out": bool, "baseline_oq": "int64", "final_oq": "Int64", "n_attended": "int64"},
         "events": {"event_id": str, "group": str, "session": "int64", "kind": str, "level": str, "type": str, "member": str, "source": str,
                    "severity": "float64", "rupture_id": str, "quality": "float64", "alert_session": "Int64", "alert_seen": "boolean", "cause": str},

@@ -146,7 +146,7 @@ class RuptureModel(_Validated):
         "share",
     )
     severity_mean: float = _p(1.2, "assumed: drop in bond and work, in answer-scale points, at onset", "pos")
-    severity_sd: float = _p(0.3, "assumed", "nonneg")
+    severity_sd: float = _p(0.3, "assumed: spread of severities between ruptures", "nonneg")
     persistence: float = _p(0.88, "assumed: share of an unrepaired strain left one session later; declines can last 6 sessions (Gumz et al., 2012)", "ar")
     spillover: float = _p(0.3, "assumed: share of a strain felt at the member's other levels", "share")
     bystander: float = _p(0.25, "assumed: share of a visible rupture felt by the other members on member-group items (Burlingame et al., 2021)", "share")
@@ -203,7 +203,7 @@ class OutcomeModel(_Validated):
     """OQ-45-like totals (0-180, higher is worse) per attended session."""
 
     baseline_mean: float = _p(80.0, "assumed: a clinical sample above the OQ-45 cutoff of 63/64 (OQ Measures)", "oq")
-    baseline_sd: float = _p(18.0, "assumed", "nonneg")
+    baseline_sd: float = _p(18.0, "assumed: spread of intake OQ-45 totals between members", "nonneg")
     improvement: float = _p(0.9, "assumed: expected OQ points of improvement per session", "real")
     sd_member_rate: float = _p(0.95, "assumed: between-member SD of the improvement rate", "nonneg")
     sd_group_rate: float = _p(0.25, "assumed; calibrated so the outcome ICC lands near .06 (Kivlighan et al., 2020)", "nonneg")

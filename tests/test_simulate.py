@@ -1,0 +1,235 @@
+"""The simulator: validation, reproducibility, ruptures and repairs doing what they claim."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gqkit import GQConfigError, Rupture, SimulationConfig, load_example, list_examples, score, simulate
+from gqkit.detect import ChangeAlert, Rule
+from gqkit.examples import EXAMPLES, write_example
+from gqkit.simulate import Cohort, describe_defaults, group_seeds
+from gqkit.simulate.calibration import calibration_report
+
+QUIET = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
+
+
+def facet_mean(cohort, member, scale, level, sessions):
+    s = cohort.scores()
+    sel = s[(s.member == member) & (s.scale == scale) & (s.level == level) & s.session.isin(sessions)]
+    return sel["score"].mean()
+
+
+# -- validation ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"n_members": 0}, "GroupDesign.n_members=0"),
+        ({"attendance": 1.5}, "GroupDesign.attendance=1.5 is not allowed: expected a probability from 0 to 1"),
+        ({"n_groups": 0}, "n_groups=0"),
+        ({"seed": -1}, "seed=-1"),
+        ({"persistence": 1.0}, "RuptureModel.persistence=1.0"),
+        ({"type_share": {"withdrawal": 0.5, "confrontation": 0.5, "cultural": 0.5}}, "shares that add up to 1"),
+        ({"rate": {"MM": 0.1}}, "a dict with keys ['MG', 'ML', 'MM']"),
+        ({"enrolment": "open"}, "'closed' or 'rolling'"),
+        ({"wobble": 3}, "wobble=3 is not allowed: expected the name of a simulation parameter"),
+        ({"feedback": "yes"}, "feedback='yes'"),
+        ({"n_sessions": 6, "ruptures": [Rupture(session=5, level="ML", type="withdrawal", member=1, repaired_at=8)]}, "n_sessions=6 is not allowed: expected at least 8"),
+        ({"n_members": 3, "ruptures": [Rupture(session=2, level="MM", type="withdrawal", member=2, source=4)]}, "n_members=3 is not allowed: expected at least 4"),
+    ],
+)
+def test_nonsensical_parameters_are_named(kwargs, fragment):
+    with pytest.raises(GQConfigError) as info:
+        simulate(**kwargs)
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"session": 0}, "Rupture.session=0"),
+        ({"level": "MX"}, "Rupture.level='MX'"),
+        ({"type": "sulk"}, "Rupture.type='sulk'"),
+        ({"repaired_at": 3}, "a session after the onset (4)"),
+        ({"level": "ML", "source": 2}, "a member-leader rupture comes from the leader"),
+        ({"quality": 1.5}, "Rupture.quality=1.5"),
+    ],
+)
+def test_bad_scripted_ruptures_are_named(kwargs, fragment):
+    base = dict(session=4, level="MM", type="withdrawal", member=1)
+    with pytest.raises(GQConfigError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        Rupture(**{**base, **kwargs})
+
+
+def test_every_default_names_a_source():
+    table = describe_defaults()
+    assert table["source"].str.len().min() > 10
+    assert {"n_members", "persistence", "alliance_effect", "repair_gain"} <= set(table["parameter"])
+
+
+def test_config_overrides_and_round_trip():
+    cfg = SimulationConfig.from_overrides(n_members=6, relationship__ar=0.3)
+    assert cfg.design.n_members == 6 and cfg.relationship.ar == 0.3
+    assert SimulationConfig.from_dict(cfg.to_dict()) == cfg
+
+
+# -- reproducibility ------------------------------------------------------------------------
+def test_same_seed_same_bytes_and_other_seed_differs(tmp_path):
+    a, b, c = simulate(n_groups=3, seed=5), simulate(n_groups=3, seed=5), simulate(n_groups=3, seed=6)
+    assert a.answers.tobytes() == b.answers.tobytes() and a.equals(b)
+    assert not np.array_equal(a.answers, c.answers, equal_nan=True)
+    a.to_dir(tmp_path / "a")
+    b.to_dir(tmp_path / "b")
+    for f in sorted((tmp_path / "a").iterdir()):
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_group_k_of_a_batch_equals_group_k_alone():
+    batch = simulate(n_groups=10, seed=11, feedback_share=0.5)
+    k = 7
+    alone = simulate(n_groups=1, seed=[group_seeds(11, 10)[k]], feedback_share=0.5)
+    assert np.array_equal(batch.answers[k], alone.answers[0], equal_nan=True)
+    strip = lambda e: e.drop(columns=["event_id", "group", "rupture_id"]).reset_index(drop=True)  # noqa: E731
+    assert strip(batch.events[batch.events.group == batch.groups.group[k]]).equals(strip(alone.events))
+    assert batch.groups.iloc[k, 1:].equals(alone.groups.iloc[0, 1:])
+
+
+def test_cohort_round_trips_through_a_folder(tmp_path):
+    cohort = simulate(n_groups=4, seed=3, feedback_share=0.5, enrolment="rolling")
+    assert cohort.groups["feedback"].nunique() == 2  # both kinds of group go through the files
+    back = Cohort.from_dir(cohort.to_dir(tmp_path / "c"))
+    assert back.equals(cohort)
+    pd.testing.assert_frame_equal(back.responses, cohort.responses)
+    for name in ("groups", "members", "events", "outcomes"):
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(cohort, name))
+
+
+def test_scores_shortcut_matches_score_on_responses():
+    cohort = simulate(n_groups=2, seed=4)
+    fast = cohort.scores()
+    slow = score(cohort.responses)
+    np.testing.assert_allclose(fast["score"].to_numpy(), slow["score"].to_numpy())
+    assert (fast[["group", "member", "scale", "level"]].to_numpy() == slow[["group", "member", "scale", "level"]].to_numpy()).all()
+
+
+# -- invariants (Hypothesis) -----------------------------------------------------------------
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31), members=st.integers(2, 10), sessions=st.integers(2, 20), rolling=st.booleans(), share=st.sampled_from([0.0, 1.0]))
+def test_simulation_invariants(seed, members, sessions, rolling, share):
+    c = simulate(n_groups=2, seed=seed, n_members=members, n_sessions=sessions, enrolment="rolling" if rolling else "closed", feedback_share=share)
+    answered = c.answers[~np.isnan(c.answers)]
+    assert ((answered >= 1) & (answered <= 7) & (answered == np.round(answered))).all()
+    assert np.isnan(c.answers[~c.attended]).all()  # missed sessions leave no responses
+    assert (c.outcomes["oq"].between(0, 180)).all() and len(c.outcomes) == c.attended.sum()
+    ev = c.events
+    ruptures = ev[ev.kind == "rupture"].set_index("rupture_id")
+    repairs = ev[ev.kind == "repair"]
+    assert repairs["rupture_id"].is_unique and repairs["rupture_id"].isin(ruptures.index).all()
+    assert (repairs["session"].to_numpy() > ruptures.loc[repairs["rupture_id"], "session"].to_numpy()).all()
+    assert ev["event_id"].is_unique and set(ev["level"]) <= {"MM", "ML", "MG"}
+    assert (c.members["left"].dropna() >= c.members.loc[c.members["left"].notna(), "joined"]).all()
+    assert c.members.loc[~c.members["dropped_out"] & (c.members["n_attended"] > 0), "left"].max() <= sessions
+
+
+# -- what ruptures and repairs do -----------------------------------------------------------------
+def test_withdrawal_and_confrontation_leave_different_signatures():
+    kw = dict(n_groups=40, seed=1, **QUIET)
+    w = simulate(ruptures=[Rupture(session=6, level="ML", type="withdrawal", member=1, severity=2)], **kw)
+    c = simulate(ruptures=[Rupture(session=6, level="ML", type="confrontation", member=1, severity=2)], **kw)
+    change = {}
+    for name, cohort in (("w", w), ("c", c)):
+        change[name] = {s: facet_mean(cohort, "m01", s, "ML", [6]) - facet_mean(cohort, "m01", s, "ML", [4, 5]) for s in ("PB", "PW", "NR")}
+    assert change["w"]["PB"] < -1.2 and abs(change["w"]["NR"]) < abs(change["w"]["PB"]) / 2  # moving away
+    assert change["c"]["NR"] > 1.2 and abs(change["c"]["PB"]) < change["c"]["NR"]  # moving against
+
+
+def test_member_member_rupture_strains_two_members_and_spills_onto_bystanders():
+    c = simulate(n_groups=40, seed=2, ruptures=[Rupture(session=6, level="MM", type="confrontation", member=1, source=2, severity=2)], **QUIET)
+
+    def drop(member, level, scale="NR"):
+        return facet_mean(c, member, scale, level, [6]) - facet_mean(c, member, scale, level, [4, 5])
+
+    assert drop("m01", "MM") > 1.2 and drop("m02", "MM") > 0.8  # both members of the pair
+    assert abs(drop("m05", "MM")) < 0.4  # not a bystander's own member-member ratings ...
+    assert drop("m05", "MG") > 0.2  # ... but their sense of the group
+
+
+def test_a_good_repair_leaves_a_v_with_a_higher_right_arm_and_unrepaired_persists():
+    kw = dict(n_groups=60, seed=3, **QUIET)
+    fixed = simulate(ruptures=[Rupture(session=5, level="ML", type="withdrawal", member=1, severity=2, repaired_at=7, quality=1.0)], **kw)
+    left = simulate(ruptures=[Rupture(session=5, level="ML", type="withdrawal", member=1, severity=2)], **kw)
+    before = facet_mean(fixed, "m01", "PB", "ML", [3, 4])
+    assert facet_mean(fixed, "m01", "PB", "ML", [5]) < before - 1  # the drop
+    assert facet_mean(fixed, "m01", "PB", "ML", [7, 8]) > before + 0.3  # above its old level
+    assert facet_mean(left, "m01", "PB", "ML", [7, 8]) < before - 0.8  # still strained
+
+
+def test_cultural_rupture_has_a_source_and_shaming_opens_a_new_one():
+    c = simulate(n_groups=30, seed=4, humility=0.0, spread=0.0, shaming=1.0, base_logit=3.0,
+                 rate={"MM": 0.0, "ML": 0.0, "MG": 0.05}, type_share={"withdrawal": 0.0, "confrontation": 0.0, "cultural": 1.0}, cultural_leader_share=0.0)
+    ev = c.events
+    cultural = ev[(ev.kind == "rupture") & (ev.type == "cultural")]
+    assert len(cultural) > 10 and cultural["source"].str.startswith("m").all()
+    assert (cultural["source"] != cultural["member"]).all()
+    shamed = ev[(ev.kind == "rupture") & (ev.cause == "shaming")]
+    assert len(shamed) > 5 and (shamed["level"] == "ML").all() and (shamed["source"] == "leader").all()
+    assert set(shamed["member"]) <= set(cultural["source"])  # the member who made the microaggression
+
+
+def test_feedback_alerts_raise_repair_rates_and_are_recorded():
+    kw = dict(n_groups=150, seed=5, commitment=0.9, openness=0.9)
+    on, off = simulate(feedback=True, **kw), simulate(feedback=False, **kw)
+
+    def repaired_share(c):
+        ev = c.events
+        return ev.loc[ev.kind == "rupture", "rupture_id"].isin(ev.loc[ev.kind == "repair", "rupture_id"]).mean()
+
+    assert repaired_share(on) > repaired_share(off)
+    assert on.events["alert_seen"].any() and not off.events["alert_seen"].any()
+    assert on.groups["feedback"].all() and (on.groups["feedback_rule"] == "change").all()
+
+
+def test_a_rule_that_never_fires_equals_feedback_off():
+    class Never(ChangeAlert):
+        name = "never"
+
+        def evidence(self, panel):
+            return np.zeros(panel.values.shape[:2] + (len(self.scales),))
+
+    silent, off = simulate(n_groups=5, seed=8, feedback=Never()), simulate(n_groups=5, seed=8, feedback=False)
+    assert np.array_equal(silent.answers, off.answers, equal_nan=True)
+    assert silent.events.equals(off.events) and silent.outcomes.equals(off.outcomes)
+    assert isinstance(Never(), Rule)
+
+
+def test_directions_on_a_reduced_calibration():
+    """Repaired better than unrepaired; feedback on not worse than off (never timing)."""
+    report = calibration_report(simulate(n_groups=150, seed=9)).set_index("statistic")["achieved"]
+    assert report["repaired vs unrepaired rupture, r with outcome"] > 0
+    assert report["cohesion (PB member-group), r with outcome"] > 0
+    assert report["GQ facet ICC, member-group minus member-leader"] > 0
+    kw = dict(n_groups=150, seed=10)
+    on, off = simulate(feedback=True, **kw), simulate(feedback=False, **kw)
+    improvement = lambda c: (c.members["baseline_oq"] - c.members["final_oq"].astype(float)).mean()  # noqa: E731
+    assert improvement(on) >= improvement(off) - 0.5
+
+
+# -- shipped datasets -----------------------------------------------------------------------
+def test_examples_are_listed_and_load():
+    assert list(list_examples()["name"]) == list(EXAMPLES)
+    classroom = load_example("classroom")
+    assert sorted(classroom.events.loc[classroom.events.kind == "rupture", "level"]) == ["MG", "ML", "MM"]
+    with pytest.raises(GQConfigError, match="one of classroom"):
+        load_example("nope")
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_regeneration_reproduces_the_shipped_files_exactly(tmp_path, name):
+    from gqkit.examples import _root
+
+    path = write_example(EXAMPLES[name], tmp_path)
+    shipped = _root() / name
+    assert sorted(p.name for p in path.iterdir()) == sorted(p.name for p in shipped.iterdir())
+    for f in path.iterdir():
+        assert f.read_bytes() == (shipped / f.name).read_bytes(), f"{name}/{f.name} differs: run `make examples`"
