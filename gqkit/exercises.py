@@ -12,17 +12,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .instrument import Instrument
+from .instrument import LEVEL_NAMES, Instrument
 from .io import read_responses
 from .scoring import DEFAULT_PRORATE, rci, score
+from .simulate import Cohort, Rupture, simulate
 
 __all__ = [
     "EXAMPLE_ANSWERS",
     "Feedback",
     "check_missing_facet",
+    "check_mystery_level",
+    "check_mystery_member",
     "check_pb_score",
     "check_rci",
     "example_member",
+    "mystery_group",
 ]
 
 # One member's answers at one session, used throughout notebook 01 (invented for teaching).
@@ -114,3 +118,35 @@ def check_rci(answer: float | None, sd: float = 1.0, reliability: float = 0.90) 
     """Exercise: the smallest reliable change for a score with this SD and reliability."""
     truth = rci(sd, reliability)
     return _check_number(answer, truth, 0.01, "use 1.96 * sqrt(2) * SD * sqrt(1 - reliability).")
+
+
+def mystery_group() -> Cohort:
+    """A group with one hidden scripted rupture (notebook 02): find its level and member."""
+    hidden = Rupture(session=9, level="MG", type="withdrawal", member=4, severity=2.2)
+    return simulate(seed=424242, ruptures=[hidden], rate={"MM": 0.0, "ML": 0.0, "MG": 0.0}, dropout_hazard=0.0)
+
+
+def _mystery_truth() -> pd.Series:
+    events = mystery_group().events
+    return events[events["kind"] == "rupture"].iloc[0]
+
+
+def check_mystery_level(answer: str | None) -> Feedback:
+    """Exercise: at which level (MM, ML or MG) is the mystery group's rupture?"""
+    if answer is None:
+        return Feedback(None, "replace None with 'MM', 'ML' or 'MG'.")
+    truth = _mystery_truth()["level"]
+    if str(answer).strip().upper() == truth:
+        return Feedback(True, f"the rupture is {LEVEL_NAMES[truth]}.")
+    return Feedback(False, "compare the three heatmaps around the session where one row darkens; which level moves most?")
+
+
+def check_mystery_member(answer: int | str | None) -> Feedback:
+    """Exercise: which member is strained? Accepts 4 or 'm04'."""
+    if answer is None:
+        return Feedback(None, "replace None with a member number or id, e.g. 2 or 'm02'.")
+    truth = _mystery_truth()["member"]
+    given = str(answer).strip().lower()
+    if given == truth or given.lstrip("m").lstrip("0") == truth.lstrip("m").lstrip("0"):
+        return Feedback(True, f"{truth} is the strained member.")
+    return Feedback(False, "look for the row whose colour changes from one session on and stays changed.")

@@ -8,16 +8,23 @@ attribute, so tests can drive it headlessly by setting ``.value`` on its control
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Mapping
 
 import ipywidgets as widgets
 import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
 
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument
 from .io import read_responses
+from .plots import level_heatmaps, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
+from .simulate import Cohort, Rupture, simulate
+from .simulate.config import LEVELS, RUPTURE_TYPES
 
-__all__ = ["RCIExplorer", "ScoreExplorer"]
+__all__ = ["RCIExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
 
 
 
@@ -165,3 +172,121 @@ class RCIExplorer(widgets.VBox):
             f"(95% confidence) for a score with SD {self.sd_slider.value:.2f} and reliability "
             f"{self.reliability_slider.value:.2f}.</p>"
         )
+
+
+def figure_png(figure: Figure, dpi: int = 72) -> bytes:
+    """A figure as PNG bytes (for an ``Image`` widget, which renders the same in Lab and Voila)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class SimulationExplorer(widgets.VBox):
+    """Simulate one group with a scripted rupture and see it in the ratings.
+
+    Controls set the group (members, sessions, seed, random ruptures on or off), the scripted
+    rupture (level, type, member, session, severity, repaired or not and when) and the scale
+    shown. The figure shows a member x session heatmap per level and the strained member's
+    trajectory at the ruptured level, with rupture (x, triangle) and repair (circle) markers.
+
+    Attributes
+    ----------
+    controls : dict
+        Name -> control widget; set ``.value`` to drive the explorer.
+    cohort : Cohort
+        The latest simulation (its ``events`` table is the truth shown in the figure).
+    image : Image
+        The figure as PNG.
+
+    Examples
+    --------
+    >>> ex = SimulationExplorer(level="MG", session=6)
+    >>> ex.cohort.events.query("cause == 'scripted' and kind == 'rupture'")["level"].item()
+    'MG'
+    >>> ex.controls["level"].value = "MM"
+    >>> ex.cohort.events.query("cause == 'scripted' and kind == 'rupture'")["level"].item()
+    'MM'
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 1,
+        n_members: int = 8,
+        n_sessions: int = 16,
+        level: str = "ML",
+        type: str = "withdrawal",
+        member: int = 1,
+        session: int = 5,
+        severity: float = 2.0,
+        repaired: bool = True,
+        repaired_at: int = 7,
+        random_ruptures: bool = False,
+        scale: str = "PB",
+    ):
+        W = widgets
+        style = {"description_width": "initial"}
+        self.controls = {
+            "n_members": W.IntSlider(n_members, min=3, max=12, description="members", continuous_update=False),
+            "n_sessions": W.IntSlider(n_sessions, min=8, max=24, description="sessions", continuous_update=False),
+            "seed": W.IntText(seed, description="seed", layout=W.Layout(width="160px")),
+            "random_ruptures": W.Checkbox(random_ruptures, description="random ruptures too", style=style),
+            "level": W.Dropdown(options=[(LEVEL_NAMES[lv], lv) for lv in LEVELS], value=level, description="level"),
+            "type": W.Dropdown(options=list(RUPTURE_TYPES), value=type, description="type"),
+            "member": W.IntSlider(member, min=1, max=n_members, description="member", continuous_update=False),
+            "session": W.IntSlider(session, min=1, max=n_sessions - 1, description="onset", continuous_update=False),
+            "severity": W.FloatSlider(severity, min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
+            "repaired": W.Checkbox(repaired, description="repaired"),
+            "repaired_at": W.IntSlider(repaired_at, min=2, max=n_sessions, description="repaired at", continuous_update=False),
+            "scale": W.ToggleButtons(options=[(SCALE_NAMES[s], s) for s in ("PB", "PW", "NR")], value=scale, description="show", style=style),
+        }
+        self.image = W.Image(format="png")
+        self.summary = W.HTML()
+        self.figure = Figure(figsize=(12, 6))
+        self.axes = self.figure.subplot_mosaic([["MM", "ML", "MG"], ["path", "path", "path"]])
+        self.figure.subplots_adjust(left=0.05, right=0.9, top=0.95, bottom=0.08, wspace=0.25, hspace=0.45)
+        scale_bar = ScalarMappable(norm=Normalize(1, 7), cmap="cividis")
+        self.figure.colorbar(scale_bar, cax=self.figure.add_axes((0.92, 0.58, 0.012, 0.37)), label="score")
+        self.cohort: Cohort | None = None
+        c = self.controls
+        group_box = W.VBox([W.HTML("<b>The group</b>"), c["n_members"], c["n_sessions"], c["seed"], c["random_ruptures"]])
+        rupture_box = W.VBox([W.HTML("<b>The scripted rupture</b>"), c["level"], c["type"], c["member"], c["session"], c["severity"], c["repaired"], c["repaired_at"]])
+        for control in c.values():
+            control.observe(self._update, names="value")
+        super().__init__([W.HBox([group_box, rupture_box]), c["scale"], self.image, self.summary])
+        self._update()
+
+    def rupture(self) -> Rupture:
+        """The scripted rupture the controls describe."""
+        c = {k: w.value for k, w in self.controls.items()}
+        source = (c["member"] % c["n_members"]) + 1 if c["level"] == "MM" else None
+        repaired_at = c["repaired_at"] if c["repaired"] else None
+        return Rupture(session=c["session"], level=c["level"], type=c["type"], member=c["member"], source=source,
+                       severity=c["severity"], repaired_at=repaired_at)  # fmt: skip
+
+    def _fit_ranges(self) -> None:
+        """Keep member, onset and repair session inside the group's size and length."""
+        c = self.controls
+        c["member"].max = c["n_members"].value
+        c["session"].max = c["n_sessions"].value - 1
+        c["repaired_at"].max = c["n_sessions"].value
+        c["repaired_at"].min = c["session"].value + 1
+        c["repaired_at"].disabled = not c["repaired"].value
+
+    def _update(self, change: object = None) -> None:
+        self._fit_ranges()
+        c = {k: w.value for k, w in self.controls.items()}
+        rupture = self.rupture()
+        quiet = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}}
+        self.cohort = simulate(seed=c["seed"], n_members=c["n_members"], n_sessions=c["n_sessions"], ruptures=[rupture], **quiet)
+        scores, events = self.cohort.scores(), self.cohort.events
+        axes = self.axes
+        for ax in axes.values():
+            ax.clear()
+        level_heatmaps(scores, scale=c["scale"], events=events, axes=[axes["MM"], axes["ML"], axes["MG"]], colorbar=False)
+        strained = [f"m{rupture.member:02d}"] + ([f"m{rupture.source:02d}"] if rupture.source else [])
+        shown_level = rupture.level if (c["scale"], rupture.level) in Instrument.default().facets else "all"
+        trajectories(scores, scale=c["scale"], level=shown_level, members=strained, events=events, ax=axes["path"])
+        self.image.value = figure_png(self.figure)
+        rows = events[["session", "kind", "level", "type", "member", "source", "cause"]].to_html(index=False, border=0)
+        self.summary.value = f"<b>What really happened</b> (the injected truth):{rows}"
