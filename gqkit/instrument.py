@@ -12,7 +12,7 @@ items a scale has, or the level of an item: it all comes from here.
 from __future__ import annotations
 
 import numbers
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -114,6 +114,10 @@ class Instrument:
     @property
     def cells(self) -> pd.DataFrame:
         """Number of items per scale (rows) and level (columns); 0 marks an empty cell."""
+        return self._cells.copy()
+
+    @cached_property
+    def _cells(self) -> pd.DataFrame:
         counts = pd.crosstab(self._table["scale"], self._table["level"])
         return counts.reindex(index=list(SCALES), columns=list(LEVELS), fill_value=0)
 
@@ -123,7 +127,7 @@ class Instrument:
         cells = self.cells
         return tuple((s, lv) for s in SCALES for lv in LEVELS if cells.loc[s, lv] == 0)
 
-    @property
+    @cached_property
     def facets(self) -> tuple[tuple[str, str], ...]:
         """Scored units in reporting order: per scale the subscale ("all") then its levels.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -126,8 +127,9 @@ def _reasons(n_used: np.ndarray, inst: Instrument, prorate: float) -> np.ndarray
     return reasons
 
 
+@lru_cache(maxsize=8)
 def _facet_weights(inst: Instrument) -> np.ndarray:
-    """0/1 matrix items x facets."""
+    """0/1 matrix items x facets (cached per instrument; treat as read-only)."""
     weights = np.zeros((inst.n_items, len(inst.facets)))
     for j, (scale, level) in enumerate(inst.facets):
         for item in inst.items_of(scale, level):

@@ -36,3 +36,15 @@ def test_check_rci():
     assert check_rci(round(rci(1.0, 0.9), 2))
     assert not check_rci(1.96)
     assert check_rci(rci(2, 0.8), sd=2, reliability=0.8)
+
+
+def test_mystery_checks_accept_the_truth_only():
+    from gqkit.exercises import check_mystery_level, check_mystery_member, mystery_group
+
+    truth = mystery_group().events.query("kind == 'rupture'")
+    assert len(truth) == 1
+    level, member = truth.iloc[0][["level", "member"]]
+    assert check_mystery_level(level.lower()) and check_mystery_member(member) and check_mystery_member(int(member[1:]))
+    assert not check_mystery_level({"MM": "ML", "ML": "MG", "MG": "MM"}[level])
+    assert not check_mystery_member("m01" if member != "m01" else "m02")
+    assert check_mystery_level(None).correct is None and check_mystery_member(None).correct is None

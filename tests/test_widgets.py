@@ -54,3 +54,30 @@ def test_rci_explorer_follows_its_sliders():
     ex.reliability_slider.value = 0.8
     assert ex.threshold == rci(1.5, 0.8)
     assert f"{rci(1.5, 0.8):.2f}" in ex.result.value
+
+
+def test_simulation_explorer_follows_its_controls():
+    from gqkit.widgets import SimulationExplorer
+
+    ex = SimulationExplorer(level="ML", type="withdrawal", member=2, session=5, repaired_at=8)
+
+    def scripted(kind):
+        ev = ex.cohort.events
+        return ev[(ev.cause == "scripted") & (ev.kind == kind)]
+
+    assert scripted("rupture")[["session", "level", "member"]].values.tolist() == [[5, "ML", "m02"]]
+    assert scripted("repair")["session"].tolist() == [8]
+    assert (ex.cohort.events.cause == "scripted").all()  # random ruptures are off by default
+    png = ex.image.value
+    assert png[:4] == b"\x89PNG"
+    ex.controls["repaired"].value = False
+    assert scripted("repair").empty and ex.image.value != png
+    ex.controls["level"].value = "MM"
+    assert set(scripted("rupture")[["member", "source"]].iloc[0]) == {"m02", "m03"}
+    ex.controls["n_sessions"].value = 8
+    assert ex.controls["session"].max == 7 and ex.cohort.attended.shape[-1] == 8
+    ex.controls["session"].value = 7
+    assert ex.controls["repaired_at"].min == 8
+    ex.controls["random_ruptures"].value = True
+    ex.controls["seed"].value = 3
+    assert "What really happened" in ex.summary.value

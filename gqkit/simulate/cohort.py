@@ -76,7 +76,7 @@ class Cohort:
                 "item": np.tile(np.array(inst.items, dtype=object), len(g)),
                 "response": pd.array(np.where(np.isnan(values), np.nan, values), dtype="Float64").astype("Int64"),
             }
-        ).astype({"group": str, "member": str, "item": str})
+        ).pipe(_text_columns)
 
     def scores(self, prorate: float = DEFAULT_PRORATE) -> pd.DataFrame:
         """Tidy ``scores`` of attended sessions, computed from the answer array.
@@ -99,7 +99,7 @@ class Cohort:
                 "n_items": n_used.ravel().astype("int64"),
             }
         )
-        return frame.astype({"group": str, "member": str, "session": "Int64", "scale": str, "level": str})
+        return _text_columns(frame).astype({"session": "Int64"})
 
     # -- files --------------------------------------------------------------------------
     def to_dir(self, path: str | Path) -> Path:
@@ -157,6 +157,12 @@ class Cohort:
         return f"Cohort({self.n_groups} groups x {d.n_members} members x {d.n_sessions} sessions; {n_rupt} ruptures, {n_rep} repairs)"
 
 
+def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give object columns of text the string dtype (pandas 3 infers it already; pandas 2 does not)."""
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.astype({c: str for c in objects}) if objects else frame
+
+
 def _member_ids(n: int) -> np.ndarray:
     return np.array([member_id(i + 1) for i in range(n)], dtype=object)
 
@@ -194,7 +200,7 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
     groups["feedback_rule"] = np.where(result.feedback, rule_name, "")
     groups["seed"] = [str(s.entropy) for s in seeds]
     groups["spawn_key"] = [",".join(map(str, s.spawn_key)) for s in seeds]
-    groups = groups.astype({"group": str, "feedback_rule": str, "seed": str, "spawn_key": str})
+    groups = _text_columns(groups)
 
     sessions = np.arange(1, S + 1)
     attended_any = result.attended.any(axis=2)
@@ -213,69 +219,60 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
         }
     )
     members.loc[~attended_any.ravel(), "left"] = pd.NA
-    members = members.astype({"group": str, "member": str})
+    members = _text_columns(members)
 
     g, m, s = np.nonzero(result.attended)
     outcomes = pd.DataFrame({"group": group_ids[g], "member": members_ids[m], "session": sessions[s], "oq": result.oq[g, m, s].astype("int64")})
-    outcomes = outcomes.astype({"group": str, "member": str})
+    outcomes = _text_columns(outcomes)
     return Cohort(config, groups, members, _events(result, group_ids, members_ids), outcomes, result.responses, result.attended)
 
 
 def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd.DataFrame:
     """Rupture and repair rows, linked by rupture_id, ordered by group, session, kind."""
     rup, rep, alerts = result.ruptures, result.repairs, result.alerts
-    first_alert = alerts.groupby(["group", "rupture"])["session"].min()
+    n_max = int(rup["rupture"].max()) + 1 if len(rup) else 1
+    key_of = {k: i for i, k in enumerate(rup["group"].to_numpy() * n_max + rup["rupture"].to_numpy())}
 
-    def rupture_key(frame: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays([frame["group"], frame["rupture"]])
+    def positions(frame: pd.DataFrame) -> np.ndarray:
+        return np.array([key_of[k] for k in frame["group"].to_numpy() * n_max + frame["rupture"].to_numpy()], dtype=int)
 
-    def source_name(code: int) -> str:
-        return {LEADER: "leader", GROUP: "group"}.get(int(code)) or member_ids[int(code)]
+    first_alert = np.full(len(rup), np.iinfo(np.int64).max)
+    np.minimum.at(first_alert, positions(alerts), alerts["session"].to_numpy(dtype=np.int64))
+    at = positions(rep)  # the rupture each repair repaired
+    names = np.concatenate([member_ids, np.array(["group", "leader"], dtype=object)])  # GROUP = -2, LEADER = -1
 
-    info = rup.set_index(["group", "rupture"])
-    rupture_ids = [f"{group_ids[g]}-r{r + 1:03d}" for g, r in zip(rup["group"], rup["rupture"])]
-    alert_r = first_alert.reindex(rupture_key(rup)).to_numpy()
-    ruptures = pd.DataFrame(
-        {
-            "group": group_ids[rup["group"]],
-            "session": rup["session"].to_numpy() + 1,
-            "kind": "rupture",
-            "level": np.array(LEVELS, dtype=object)[rup["level"]],
-            "type": np.array(RUPTURE_TYPES, dtype=object)[rup["type"]],
-            "member": member_ids[rup["member"]],
-            "source": [source_name(c) for c in rup["source"]],
-            "severity": rup["severity"].to_numpy(dtype=float),
-            "rupture_id": rupture_ids,
-            "quality": np.nan,
-            "alert_session": alert_r + 1,
-            "cause": rup["cause"].to_numpy(),
+    def part(rows: np.ndarray, kind: str, session: np.ndarray, quality: np.ndarray, alert: np.ndarray) -> dict[str, np.ndarray]:
+        g = rup["group"].to_numpy()[rows]
+        return {
+            "group": group_ids[g],
+            "session": session + 1,
+            "kind": np.full(len(rows), kind, dtype=object),
+            "level": np.array(LEVELS, dtype=object)[rup["level"].to_numpy()[rows]],
+            "type": np.array(RUPTURE_TYPES, dtype=object)[rup["type"].to_numpy()[rows]],
+            "member": member_ids[rup["member"].to_numpy()[rows]],
+            "source": names[rup["source"].to_numpy()[rows]],
+            "severity": rup["severity"].to_numpy(dtype=float)[rows],
+            "rupture_id": np.array([f"{group_ids[gi]}-r{r + 1:03d}" for gi, r in zip(g, rup["rupture"].to_numpy()[rows])], dtype=object),
+            "quality": quality,
+            "alert_session": np.where(alert < np.iinfo(np.int64).max, alert + 1, -1),
+            "cause": rup["cause"].to_numpy(dtype=object)[rows],
+            "order": np.full(len(rows), 0 if kind == "rupture" else 1),
         }
-    )
-    linked = info.reindex(rupture_key(rep))
-    alert_p = first_alert.reindex(rupture_key(rep)).to_numpy()
-    repairs = pd.DataFrame(
-        {
-            "group": group_ids[rep["group"]],
-            "session": rep["session"].to_numpy() + 1,
-            "kind": "repair",
-            "level": np.array(LEVELS, dtype=object)[linked["level"].to_numpy(dtype=int)] if len(rep) else [],
-            "type": np.array(RUPTURE_TYPES, dtype=object)[linked["type"].to_numpy(dtype=int)] if len(rep) else [],
-            "member": member_ids[linked["member"].to_numpy(dtype=int)] if len(rep) else [],
-            "source": [source_name(c) for c in linked["source"]],
-            "severity": linked["severity"].to_numpy(dtype=float),
-            "rupture_id": [f"{group_ids[g]}-r{r + 1:03d}" for g, r in zip(rep["group"], rep["rupture"])],
-            "quality": rep["quality"].to_numpy(dtype=float),
-            "alert_session": np.where(alert_p <= rep["session"].to_numpy() - 1, alert_p + 1, np.nan) if len(rep) else [],
-            "cause": linked["cause"].to_numpy() if len(rep) else [],
-        }
-    )
-    events = pd.concat([ruptures, repairs], ignore_index=True)
-    events["alert_session"] = pd.array(events["alert_session"].to_numpy(dtype=float), dtype="Float64").astype("Int64")
+
+    all_rows = np.arange(len(rup))
+    repair_session = rep["session"].to_numpy(dtype=int)
+    seen_before = np.where(first_alert[at] <= repair_session, first_alert[at], np.iinfo(np.int64).max)
+    parts = [
+        part(all_rows, "rupture", rup["session"].to_numpy(dtype=int), np.full(len(rup), np.nan), first_alert),
+        part(at, "repair", repair_session, rep["quality"].to_numpy(dtype=float), seen_before),
+    ]
+    cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+    order = np.lexsort((cols["rupture_id"].astype(str), cols["order"], cols["session"], cols["group"].astype(str)))
+    events = pd.DataFrame({c: v[order] for c, v in cols.items() if c != "order"})
+    events["alert_session"] = pd.array(np.where(events["alert_session"] > 0, events["alert_session"], 0), dtype="Int64")
+    events.loc[events["alert_session"] == 0, "alert_session"] = pd.NA
     events["alert_seen"] = events["alert_session"].notna().astype("boolean")
-    order = events.assign(k=events["kind"].map({"rupture": 0, "repair": 1})).sort_values(["group", "session", "k", "rupture_id"], kind="stable").index
-    events = events.loc[order].reset_index(drop=True)
     number = events.groupby("group", sort=False).cumcount() + 1
     events.insert(0, "event_id", events["group"] + "-e" + number.map("{:03d}".format))
     events = events[EVENT_COLUMNS]
-    return events.astype({"event_id": str, "group": str, "session": "int64", "kind": str, "level": str, "type": str, "member": str,
-                          "source": str, "rupture_id": str, "cause": str})  # fmt: skip
+    return _text_columns(events).astype({"session": "int64"})

@@ -74,22 +74,31 @@ def group_seeds(seed: int | np.random.SeedSequence | None, n_groups: int) -> lis
 
 
 def draw(seeds: Sequence[np.random.SeedSequence], config: SimulationConfig, n_items: int) -> Draws:
-    """Draw every random number each group needs, group by group, in a fixed layout."""
-    M, S = config.design.n_members, config.design.n_sessions
-    skip = config.design.item_missing > 0
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("static_z", "member_z", "static_u", "u", "z", "item_z", "item_u")}
-    for seed in seeds:
+    """Draw every random number each group needs, group by group, in a fixed layout.
+
+    The arrays are allocated once and each group's generator fills its slice in place.
+    """
+    G, M, S = len(seeds), config.design.n_members, config.design.n_sessions
+    out = Draws(
+        static_z=np.empty((G, N_STATIC_Z)),
+        member_z=np.empty((G, M, 3 + Q + L * Q)),
+        static_u=np.empty((G, 1 + 2 * M)),
+        u=np.empty((G, S, M, N_U)),
+        z=np.empty((G, S, M, N_Z)),
+        item_z=np.empty((G, S, M, n_items), dtype=np.float32),
+        item_u=np.empty((G, S, M, n_items), dtype=np.float32) if config.design.item_missing > 0 else None,
+    )
+    for g, seed in enumerate(seeds):
         rng = np.random.default_rng(seed)
-        parts["static_z"].append(rng.standard_normal(N_STATIC_Z))
-        parts["member_z"].append(rng.standard_normal((M, 3 + Q + L * Q)))
-        parts["static_u"].append(rng.random(1 + 2 * M))
-        parts["u"].append(rng.random((S, M, N_U)))
-        parts["z"].append(rng.standard_normal((S, M, N_Z)))
-        parts["item_z"].append(rng.standard_normal((S, M, n_items), dtype=np.float32))
-        if skip:
-            parts["item_u"].append(rng.random((S, M, n_items), dtype=np.float32))
-    stacked = {k: np.stack(v) if v else None for k, v in parts.items()}
-    return Draws(**stacked)  # type: ignore[arg-type]
+        rng.standard_normal(out=out.static_z[g])
+        rng.standard_normal(out=out.member_z[g])
+        rng.random(out=out.static_u[g])
+        rng.random(out=out.u[g])
+        rng.standard_normal(out=out.z[g])
+        rng.standard_normal(out=out.item_z[g], dtype=np.float32)
+        if out.item_u is not None:
+            rng.random(out=out.item_u[g], dtype=np.float32)
+    return out
 
 
 @dataclass
@@ -210,11 +219,21 @@ def run(
     oq_true = baseline_oq.copy()
     n_ruptures = np.zeros(G, int)
     log: dict[str, list[dict[str, np.ndarray]]] = {"ruptures": [], "repairs": [], "alerts": []}
-    g_idx = np.arange(G)[:, None]
+    rates = np.array([rup.rate[lv] for lv in LEVELS])
+    type_edges = np.cumsum([rup.type_share[k] for k in RUPTURE_TYPES])[:-1]
+    mco = (T["humility"] + T["comfort"] + T["opportunities"]) / 3
+    feedback_weight = (T["commitment"] * T["openness"])[:, None, None]
+    doubt_term = rep.self_doubt_effect * (T["self_doubt"] - 0.5)[:, None, None]
+    cultural_term = rep.mco_effect * (mco - 0.5)[:, None, None]
+    shame_chance = rep.shaming * (1 - T["humility"])[:, None, None]
+    quality_base = rep.quality_mean + rep.quality_openness * (T["openness"] - 0.5)[:, None, None]
+    all_groups = np.arange(G)
 
     def open_ruptures(new: np.ndarray, t: int, kinds: np.ndarray, sev: np.ndarray, src: np.ndarray, cause: str, is_scripted: bool) -> None:
         """Start ruptures where ``new`` (G, M, L) is True; MM ones also strain the source member."""
         nonlocal n_ruptures
+        if not new.any():
+            return
         flat = new.reshape(G, -1)
         rank = np.cumsum(flat, axis=1).reshape(G, M, L) - 1
         ids = n_ruptures[:, None, None] + rank
@@ -233,6 +252,8 @@ def run(
 
     def close(done: np.ndarray, quality: np.ndarray, t: int) -> None:
         """Repair the ruptures whose owner slot is marked in ``done`` (G, M, L)."""
+        if not done.any():
+            return
         gg, mm, ll = np.nonzero(done)
         q = quality[gg, mm, ll]
         gain = rep.overshoot * (2 * q - 1) * severity[gg, mm, ll]
@@ -253,19 +274,12 @@ def run(
         here = present[:, :, None]
 
         # 2. repair attempts on ruptures that began at an earlier session
-        if t > 0:
-            mco = (T["humility"] + T["comfort"] + T["opportunities"]) / 3
-            logit = (
-                rep.base_logit
-                + rep.alert_effect * seen * (T["commitment"] * T["openness"])[:, None, None]
-                + rep.self_doubt_effect * (T["self_doubt"] - 0.5)[:, None, None]
-                + np.where(kind == CULTURAL, rep.mco_effect * (mco - 0.5)[:, None, None], 0.0)
-            )
-            candidate = active & owner & here & (onset < t) & ~scripted
+        candidate = active & owner & here & (onset < t) & ~scripted
+        if candidate.any() or sc["repair"][t].any():
+            logit = rep.base_logit + rep.alert_effect * seen * feedback_weight + doubt_term + np.where(kind == CULTURAL, cultural_term, 0.0)
             attempt = candidate & (u[:, :, U_REPAIR : U_REPAIR + L] < 1 / (1 + np.exp(-logit)))
-            member_source = source >= 0
-            shame = attempt & (kind == CULTURAL) & member_source & (u[:, :, U_SHAME : U_SHAME + L] < rep.shaming * (1 - T["humility"])[:, None, None])
-            quality = np.clip(rep.quality_mean + rep.quality_openness * (T["openness"] - 0.5)[:, None, None] + 0.15 * z[:, :, Z_QUALITY : Z_QUALITY + L], 0, 1)
+            shame = attempt & (kind == CULTURAL) & (source >= 0) & (u[:, :, U_SHAME : U_SHAME + L] < shame_chance)
+            quality = np.clip(quality_base + 0.15 * z[:, :, Z_QUALITY : Z_QUALITY + L], 0, 1)
             quality = np.where(sc["repair"][t], sc["quality"][t], quality)
             close((attempt & ~shame) | (sc["repair"][t] & active & owner & scripted), quality, t)
             # a shamed source member ruptures with the leader (Miles et al., 2021)
@@ -280,20 +294,19 @@ def run(
 
         # 3. new ruptures
         free = here & ~active & ~sc["blocked"]
-        new = free & (u[:, :, U_ONSET : U_ONSET + L] < np.array([rup.rate[lv] for lv in LEVELS]))
+        new = free & (u[:, :, U_ONSET : U_ONSET + L] < rates)
         # at most one new member-member rupture per group and session, with a free partner
         first = np.argmax(new[:, :, MM], axis=1)
         has_mm = new[:, :, MM].any(axis=1)
         new[:, :, MM] = False
         partner_ok = present & ~active[:, :, MM] & ~sc["blocked"][:, MM]
-        partner_ok[np.arange(G), first] = False
+        partner_ok[all_groups, first] = False
         n_ok = partner_ok.sum(axis=1)
-        pick = np.floor(u[np.arange(G), first, U_SOURCE + MM] * np.maximum(n_ok, 1)).astype(int)
+        pick = np.floor(u[all_groups, first, U_SOURCE + MM] * np.maximum(n_ok, 1)).astype(int)
         partner = np.argmax(np.cumsum(partner_ok, axis=1) > pick[:, None], axis=1)
         go = has_mm & (n_ok > 0)
-        new[np.arange(G)[go], first[go], MM] = True
-        cum = np.cumsum([rup.type_share[k] for k in RUPTURE_TYPES])
-        kinds = np.minimum((u[:, :, U_TYPE : U_TYPE + L, None] >= cum[:-1]).sum(-1), len(RUPTURE_TYPES) - 1)
+        new[all_groups[go], first[go], MM] = True
+        kinds = (u[:, :, U_TYPE : U_TYPE + L, None] >= type_edges).sum(-1)
         sev = np.clip(rup.severity_mean + rup.severity_sd * z[:, :, Z_SEVERITY : Z_SEVERITY + L], 0.2, 4.0)
         src = np.empty((G, M, L), int)
         src[:, :, MM] = partner[:, None]
