@@ -45,3 +45,17 @@ def test_instrument_csv_is_package_data():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert {"*.csv", "synthetic/*/*"} <= set(project["tool"]["setuptools"]["package-data"]["gqkit.data"])
     assert (ROOT / "gqkit" / "data" / "instrument.csv").exists()
+
+
+def test_the_wheel_carries_the_instrument_and_every_dataset_file(tmp_path):
+    """load_example must work from an installed wheel, not only from a checkout."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("gqkit-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"gqkit/data/synthetic/{p.parent.name}/{p.name}" for p in (ROOT / "gqkit" / "data" / "synthetic").glob("*/*")}
+    assert "gqkit/data/instrument.csv" in names
+    assert shipped and shipped <= names
