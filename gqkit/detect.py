@@ -1,84 +1,134 @@
 """Causal rupture-detection rules: one interface, many rules.
 
-A rule is a small frozen dataclass whose fields are its parameters. Its work is done on a
-:class:`ScorePanel` -- scores as an array of units (group x member) x sessions x facets --
-so the same code serves researchers (:meth:`Rule.detect` on a tidy ``scores`` table) and
-the simulator, whose leader sees, session by session, the alerts a rule raises from the
-data up to that session (:meth:`Rule.alerts`). Rules are **causal**: the evidence at session
-*s* uses sessions <= *s* only.
+A rule is a small frozen, keyword-only dataclass whose fields are its parameters
+(:meth:`Rule.get_params`; a changed copy comes from :meth:`Rule.set_params`). Its work is done
+on a :class:`ScorePanel` -- scores as an array of units (group x member) x sessions x facets --
+so the same code serves researchers (:meth:`Rule.detect` on a tidy ``scores`` table) and the
+simulator, whose leader sees, session by session, the alerts a rule raises from the data up to
+that session (:meth:`Rule.alerts_now`).
 
-This module starts with the feedback system's default, :class:`ChangeAlert`; more rules
-follow the same interface.
+Rules are **causal**: every alert carries the session the rule claims the rupture began
+(``onset``) and the session at which the alert can first be raised (``session``), and it uses
+data up to ``session`` only. Matching to the truth uses ``onset``; detection delay is
+``session`` minus the true onset. Each rule also gives a continuous ``strength`` (>= 1 where it
+alerts, for rules with one threshold) so thresholds can be swept.
+
+Scores run in either direction: ``worse`` maps a scale to +1 when higher is worse (NR, or a
+symptom score such as the BDI) and -1 when lower is worse (PB, PW).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .errors import GQConfigError, GQDataError, Problem
 from .scoring import rci
 
-__all__ = ["ChangeAlert", "DETECTION_COLUMNS", "Rule", "ScorePanel"]
+__all__ = [
+    "DETECTION_COLUMNS",
+    "ChangeAlert",
+    "DyadDrop",
+    "Evidence",
+    "FunctionRule",
+    "GroupDrop",
+    "Rule",
+    "ScorePanel",
+    "StatusAlert",
+    "SuddenGain",
+    "SuddenLoss",
+    "VEpisode",
+]
 
-DETECTION_COLUMNS = ["group", "member", "session", "onset", "level", "scale", "rule", "strength"]
-# Which direction is worse: bond and work falling, negative relationship rising.
-WORSE = {"PB": -1.0, "PW": -1.0, "NR": 1.0}
+DETECTION_COLUMNS = ["group", "member", "session", "onset", "pre", "post", "level", "scale", "rule", "strength"]
+WORSE = {"PB": -1.0, "PW": -1.0, "NR": 1.0}  # which direction is worse for the GQ scales
 
 
+# -- data -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ScorePanel:
     """Scores as an array: ``values[unit, session, facet]``, NaN where there is no score.
 
     ``units`` lists the group and member of each unit row; ``sessions`` the session number
-    of each column (consecutive, from 1); ``facets`` the (scale, level) of each last-axis
-    slot.
+    of each column (consecutive, from 1); ``facets`` the (scale, level) of each last-axis slot.
+    ``truth`` is filled only by the simulator: True where the unit has an open rupture (used by
+    oracle rules in tests and teaching, never by real rules).
     """
 
     values: np.ndarray
     units: pd.DataFrame
     sessions: np.ndarray
     facets: tuple[tuple[str, str], ...]
+    truth: np.ndarray | None = None
 
     @classmethod
     def from_scores(cls, scores: pd.DataFrame, value: str = "score") -> ScorePanel:
         """Build a panel from a tidy ``scores`` table (group, member, session, scale, level, value)."""
         missing = [c for c in ("group", "member", "session", "scale", "level", value) if c not in scores.columns]
         if missing:
-            raise GQDataError("scores", [Problem("header", "", "", f"a '{c}' column") for c in missing])
-        if scores.duplicated(["group", "member", "session", "scale", "level"]).any():
-            raise GQDataError("scores", [Problem("", "", "", "one row per group, member, session, scale and level")])
+            raise GQDataError("scores", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="fix the table")
+        dup = scores.duplicated(["group", "member", "session", "scale", "level"]).to_numpy()
+        if dup.any():
+            where = [Problem(f"row {i}", "", "", "one row per group, member, session, scale and level") for i in scores.index[dup][:20]]
+            raise GQDataError("scores", where, max(int(dup.sum()) - 20, 0), advice="fix the table")
         units = scores[["group", "member"]].drop_duplicates().sort_values(["group", "member"], ignore_index=True)
-        facet_frame = scores[["scale", "level"]].drop_duplicates()
-        facets = tuple(map(tuple, facet_frame.to_numpy()))
+        facets = tuple(map(tuple, scores[["scale", "level"]].drop_duplicates().to_numpy()))
         n_sessions = int(scores["session"].max()) if len(scores) else 0
         values = np.full((len(units), n_sessions, len(facets)), np.nan)
         if len(scores):
             unit_of = pd.MultiIndex.from_frame(units).get_indexer(pd.MultiIndex.from_frame(scores[["group", "member"]]))
             facet_of = pd.MultiIndex.from_tuples(facets).get_indexer(pd.MultiIndex.from_frame(scores[["scale", "level"]]))
-            values[unit_of, scores["session"].to_numpy(dtype=int) - 1, facet_of] = scores[value].to_numpy(dtype=float, na_value=np.nan)
+            values[unit_of, scores["session"].to_numpy(dtype=int) - 1, facet_of] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
         return cls(values, units, np.arange(1, n_sessions + 1), facets)
 
     def upto(self, n_sessions: int) -> ScorePanel:
-        """The panel cut after its first ``n_sessions`` sessions (what was known then)."""
-        return dataclasses.replace(self, values=self.values[:, :n_sessions], sessions=self.sessions[:n_sessions])
+        """The panel as it was known after its first ``n_sessions`` sessions."""
+        truth = None if self.truth is None else self.truth[:, :n_sessions]
+        return dataclasses.replace(self, values=self.values[:, :n_sessions], sessions=self.sessions[:n_sessions], truth=truth)
 
     def facet_index(self, scale: str, level: str) -> int:
         try:
             return self.facets.index((scale, level))
         except ValueError:
-            raise GQDataError("scores", [Problem("", "", f"{scale} {level}", f"scores for one of {self.facets}")]) from None
+            raise GQDataError("scores", [Problem("", "", f"{scale} {level}", f"scores for one of {self.facets}")], advice="score that facet") from None
+
+    def group_codes(self) -> np.ndarray:
+        """Integer group of each unit (units of one group are adjacent)."""
+        return pd.factorize(self.units["group"])[0]
 
 
+@dataclass
+class Evidence:
+    """What a rule found, indexed by claimed onset: arrays of shape (units, sessions, watched).
+
+    ``alert`` says where the rule alerts (NaN-free bool); ``strength`` is the continuous
+    evidence; ``raised`` the (0-based) session at which the alert can first be raised;
+    ``pre``/``post`` the sessions compared (-1 where not applicable); ``criteria`` per-criterion
+    results as 1.0, 0.0 or NaN (not evaluable).
+    """
+
+    alert: np.ndarray
+    strength: np.ndarray
+    raised: np.ndarray
+    pre: np.ndarray | None = None
+    post: np.ndarray | None = None
+    criteria: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+# -- the interface ----------------------------------------------------------------------------
 class Rule:
-    """Base class: parameters are dataclass fields; ``evidence`` does the work.
+    """Base class of every rule; subclasses are frozen keyword-only dataclasses.
 
-    Subclasses implement :meth:`watched` (the facets they read) and :meth:`evidence`
-    (an array ``units x sessions x watched`` where values >= 1 raise an alert).
+    A subclass sets ``name`` and implements :meth:`watched` (the facets it reads) and
+    :meth:`evidence`. ``level`` of a detection is the facet's level, or "all" when the rule
+    makes no claim about the level.
     """
 
     name: ClassVar[str] = "rule"
@@ -89,65 +139,161 @@ class Rule:
 
     def set_params(self, **params: Any) -> Rule:
         """A copy with some parameters changed (rules are immutable)."""
-        unknown = set(params) - set(self.get_params())
+        unknown = sorted(set(params) - set(self.get_params()))
         if unknown:
-            raise GQConfigError(sorted(unknown)[0], params[sorted(unknown)[0]], f"a parameter of {type(self).__name__}: {sorted(self.get_params())}")
+            raise GQConfigError(unknown[0], params[unknown[0]], f"a parameter of {type(self).__name__}: {', '.join(sorted(self.get_params()))}")
         return dataclasses.replace(self, **params)  # type: ignore[type-var]
 
     def watched(self, panel: ScorePanel) -> list[int]:
         raise NotImplementedError
 
-    def evidence(self, panel: ScorePanel) -> np.ndarray:
+    def evidence(self, panel: ScorePanel) -> Evidence:
         raise NotImplementedError
 
-    def alerts(self, panel: ScorePanel) -> np.ndarray:
-        """Boolean ``units x sessions x watched``: where the evidence reaches 1."""
-        with np.errstate(invalid="ignore"):
-            return self.evidence(panel) >= 1
+    def alerts_now(self, panel: ScorePanel) -> np.ndarray:
+        """Boolean per unit: does the rule raise an alert at the panel's last session?"""
+        ev = self.evidence(panel)
+        now = ev.alert & (ev.raised == len(panel.sessions) - 1)
+        return now.any(axis=(1, 2))
 
-    def detect(self, scores: pd.DataFrame) -> pd.DataFrame:
-        """Alerts as a tidy ``detections`` table, one row per alert.
+    def detect(self, scores: pd.DataFrame | ScorePanel) -> pd.DataFrame:
+        """Alerts as a tidy ``detections`` table, one row per alert, in a stable order.
 
-        Columns: group, member, session (when the alert is raised), onset (the session the
-        rule claims the rupture began), level, scale, rule, strength (the evidence).
+        Columns: group, member (``<NA>`` for a whole-group alert), session (when the alert can
+        be raised), onset (the session the rule claims the rupture began), pre and post (the
+        sessions compared, where the rule compares two), level, scale, rule, strength, and one
+        nullable boolean column per criterion where the rule has criteria.
         """
-        panel = ScorePanel.from_scores(scores)
-        evidence = self.evidence(panel)
-        unit, session, k = np.nonzero(np.nan_to_num(evidence, nan=0.0) >= 1)
+        panel = scores if isinstance(scores, ScorePanel) else ScorePanel.from_scores(scores)
+        ev = self.evidence(panel)
+        unit, onset, k = np.nonzero(ev.alert)
         facets = [panel.facets[i] for i in self.watched(panel)]
+        none = np.full(len(unit), -1)
+        member = panel.units["member"].to_numpy(dtype=object)[unit]
         out = pd.DataFrame(
             {
-                "group": panel.units["group"].to_numpy()[unit],
-                "member": panel.units["member"].to_numpy()[unit],
-                "session": panel.sessions[session],
-                "onset": panel.sessions[session],
+                "group": panel.units["group"].to_numpy(dtype=object)[unit],
+                "member": pd.array([None if self.group_level else m for m in member], dtype="string"),
+                "session": ev.raised[unit, onset, k] + 1,
+                "onset": onset + 1,
+                "pre": _session_numbers(ev.pre[unit, onset, k] if ev.pre is not None else none),
+                "post": _session_numbers(ev.post[unit, onset, k] if ev.post is not None else none),
                 "level": [facets[i][1] for i in k],
                 "scale": [facets[i][0] for i in k],
                 "rule": self.name,
-                "strength": evidence[unit, session, k],
-            },
-            columns=DETECTION_COLUMNS,
+                "strength": ev.strength[unit, onset, k],
+            }
         )
-        return out.sort_values(["group", "member", "session", "scale"], ignore_index=True)
+        for name, values in ev.criteria.items():
+            crit = values[unit, onset, k]
+            out[name] = pd.array([pd.NA if np.isnan(v) else bool(v) for v in crit], dtype="boolean")
+        if self.group_level:
+            out = out.drop_duplicates(["group", "session", "onset", "level", "scale"])
+        out = out.astype({"group": str, "level": str, "scale": str, "rule": str, "session": "int64", "onset": "int64"})
+        order = ["group", "member", "session", "onset", "scale", "level"]
+        return out.sort_values(order, na_position="first", kind="stable", ignore_index=True)
+
+    group_level: ClassVar[bool] = False
 
 
-def _previous_observed(values: np.ndarray) -> np.ndarray:
-    """For each session, the last non-NaN value at an earlier session (NaN if none)."""
+# -- helpers ----------------------------------------------------------------------------------
+def _session_numbers(index: np.ndarray) -> pd.arrays.IntegerArray:
+    """0-based session indices to session numbers, ``<NA>`` where the index is -1."""
+    return pd.array([pd.NA if i < 0 else int(i) + 1 for i in index], dtype="Int64")
+
+
+def _previous_observed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each session, the last non-NaN value at an earlier session and its index (-1 if none)."""
     units, n_sessions, k = values.shape
     idx = np.where(~np.isnan(values), np.arange(n_sessions)[None, :, None], -1)
-    last = np.maximum.accumulate(idx, axis=1)  # last observed index up to and including s
+    last = np.maximum.accumulate(idx, axis=1)
     prev = np.concatenate([np.full((units, 1, k), -1), last[:, :-1]], axis=1)
     out = np.take_along_axis(values, np.clip(prev, 0, None), axis=1)
-    return np.where(prev >= 0, out, np.nan)
+    return np.where(prev >= 0, out, np.nan), prev
+
+
+def _direction(scales: tuple[str, ...], worse: dict[str, float] | None) -> np.ndarray:
+    lookup = {**WORSE, **(worse or {})}
+    missing = [s for s in scales if s not in lookup]
+    if missing:
+        raise GQConfigError("worse", worse, f"a direction (+1 higher is worse, -1 lower is worse) for {missing}")
+    return np.array([lookup[s] for s in scales], dtype=float)
+
+
+def _check_positive(owner: str, name: str, value: object) -> None:
+    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value) and value > 0):
+        raise GQConfigError(f"{owner}.{name}", value, "a number greater than 0")
+
+
+def _check_scales(owner: str, scales: tuple[str, ...]) -> None:
+    if not isinstance(scales, tuple) or not scales or not all(isinstance(s, str) for s in scales):
+        raise GQConfigError(f"{owner}.scales", scales, "a non-empty tuple of scale names, e.g. ('PB', 'NR')")
+
+
+def _same_time(shape: tuple[int, ...]) -> np.ndarray:
+    """``raised`` for rules that alert at the onset session itself."""
+    return np.broadcast_to(np.arange(shape[1])[None, :, None], shape).copy()
+
+
+# -- status and change --------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class StatusAlert(Rule):
+    """A score in the at-risk range: bond or work too low, negative relationship too high.
+
+    GQ feedback reports flag a subscale that falls in an at-risk range against norms
+    (Burlingame et al., 2018). The manual's cutoffs are proprietary; the defaults here are
+    assumptions (about one SD beyond a typical member under gqkit's default model). Derive
+    your own from norms with ``StatusAlert(cutoffs={s: mean - z * sd ...})``.
+
+    Parameters
+    ----------
+    cutoffs : dict
+        Scale -> cutoff. A score at or beyond it (below for PB/PW, above for NR) alerts.
+    scales, level : which facets to watch ("all" = subscales).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"group": "g", "member": "a", "session": [1, 2], "scale": "PB", "level": "all", "score": [5.5, 3.5]})
+    >>> StatusAlert(scales=("PB",)).detect(s)[["session", "onset"]].to_dict("records")
+    [{'session': 2, 'onset': 2}]
+    """
+
+    name: ClassVar[str] = "status"
+    cutoffs: dict = field(default_factory=lambda: {"PB": 4.0, "PW": 3.8, "NR": 3.6})
+    scales: tuple[str, ...] = ("PB", "PW", "NR")
+    level: str = "all"
+    worse: dict | None = None
+
+    def __post_init__(self) -> None:
+        _check_scales("StatusAlert", self.scales)
+        missing = [s for s in self.scales if s not in self.cutoffs]
+        if missing:
+            raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, f"a cutoff for every watched scale; missing {missing}")
+        _direction(self.scales, self.worse)
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(s, self.level) for s in self.scales]
+
+    def evidence(self, panel: ScorePanel) -> Evidence:
+        values = panel.values[:, :, self.watched(panel)]
+        sign = _direction(self.scales, self.worse)
+        cutoff = np.array([self.cutoffs[s] for s in self.scales])
+        strength = 1 + sign * (values - cutoff)
+        with np.errstate(invalid="ignore"):
+            alert = strength >= 1
+        return Evidence(alert=alert, strength=strength, raised=_same_time(values.shape))
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChangeAlert(Rule):
     """Reliable worsening since the member's previous attended session.
 
-    GQ feedback reports raise a change alert when a subscale worsens reliably from one
-    session to the next (Burlingame et al., 2018): bond or work falling, or negative
-    relationship rising, by more than ``threshold``.
+    GQ feedback reports raise a change alert when a subscale worsens reliably from one session
+    to the next (Burlingame et al., 2018): bond or work falling, or negative relationship
+    rising, by more than ``threshold``.
 
     Parameters
     ----------
@@ -155,35 +301,394 @@ class ChangeAlert(Rule):
         Smallest change that counts, in answer-scale points. The default 0.88 is
         ``rci(sd=1.0, reliability=0.90)`` (Jacobson & Truax, 1991) -- an assumed norm SD and
         reliability, since the GQ manual's values are proprietary.
-    scales : tuple of str
-        Scales to watch.
-    level : str
-        ``"all"`` for subscales, or a level (MM, ML, MG) for facets.
+    scales, level : which facets to watch ("all" = subscales).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
 
     Examples
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"group": "g", "member": "a", "session": [1, 2, 3],
     ...                   "scale": "PB", "level": "all", "score": [6.0, 4.5, 4.4]})
-    >>> ChangeAlert(scales=("PB",)).detect(s)[["session", "scale"]].to_dict("records")
-    [{'session': 2, 'scale': 'PB'}]
+    >>> ChangeAlert(scales=("PB",)).detect(s)[["session", "pre", "post"]].to_dict("records")
+    [{'session': 2, 'pre': 1, 'post': 2}]
     """
 
     name: ClassVar[str] = "change"
     threshold: float = round(rci(1.0, 0.90), 2)
     scales: tuple[str, ...] = ("PB", "PW", "NR")
     level: str = "all"
+    worse: dict | None = None
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.threshold, (int, float)) and self.threshold > 0):
-            raise GQConfigError("ChangeAlert.threshold", self.threshold, "a change greater than 0")
-        if not self.scales or any(s not in WORSE for s in self.scales):
-            raise GQConfigError("ChangeAlert.scales", self.scales, "one or more of PB, PW, NR")
+        _check_positive("ChangeAlert", "threshold", self.threshold)
+        _check_scales("ChangeAlert", self.scales)
+        _direction(self.scales, self.worse)
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(s, self.level) for s in self.scales]
 
-    def evidence(self, panel: ScorePanel) -> np.ndarray:
+    def evidence(self, panel: ScorePanel) -> Evidence:
         values = panel.values[:, :, self.watched(panel)]
-        sign = np.array([WORSE[s] for s in self.scales])
-        return sign * (values - _previous_observed(values)) / self.threshold
+        sign = _direction(self.scales, self.worse)
+        previous, prev_idx = _previous_observed(values)
+        strength = sign * (values - previous) / self.threshold
+        with np.errstate(invalid="ignore"):
+            alert = strength > 1
+        post = np.where(np.isnan(values), -1, _same_time(values.shape))
+        return Evidence(alert=alert, strength=strength, raised=_same_time(values.shape), pre=prev_idx, post=post)
+
+
+# -- rupture-repair sequences --------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class VEpisode(Rule):
+    """A V: a drop of ``k`` SD below the member's own level, then a rebound within ``m`` sessions.
+
+    Stiles et al. (2004) used a strict (about 2 SD) and Strauss et al. (2006) a looser (about
+    1 SD) drop (attribution assumed); Gumz et al. (2012) advise combining within- and
+    between-person variability and taking the stricter. The member's *own level* and
+    within-person SD come from their sessions before the drop; the between-person SD from all
+    units' scores before the drop (causal). The rupture is claimed at the drop; the alert is
+    raised when the rebound -- back above half the drop threshold -- is seen.
+
+    Parameters
+    ----------
+    k : float
+        Drop size in SDs (1 or 2 in the literature).
+    m : int
+        Sessions after the drop within which the rebound must come (declines can last up to 6;
+        Gumz et al., 2012).
+    sd : {"within", "between", "stricter"}
+        Which variability sets the SD.
+    min_history : int
+        Sessions before the drop needed to estimate the member's level.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"group": "g", "member": "a", "session": range(1, 8), "scale": "PB", "level": "all",
+    ...                   "score": [5.0, 5.4, 4.8, 5.2, 3.0, 5.1, 5.0]})
+    >>> VEpisode(scales=("PB",), sd="within").detect(s)[["onset", "session"]].to_dict("records")
+    [{'onset': 5, 'session': 6}]
+    """
+
+    name: ClassVar[str] = "v_episode"
+    k: float = 1.0
+    m: int = 6
+    sd: str = "stricter"
+    min_history: int = 3
+    scales: tuple[str, ...] = ("PB", "PW", "NR")
+    level: str = "all"
+    worse: dict | None = None
+
+    def __post_init__(self) -> None:
+        _check_positive("VEpisode", "k", self.k)
+        for name in ("m", "min_history"):
+            value = getattr(self, name)
+            if not (isinstance(value, numbers.Integral) and value >= (1 if name == "m" else 2)):
+                raise GQConfigError(f"VEpisode.{name}", value, "a whole number of at least " + ("1" if name == "m" else "2"))
+        if self.sd not in ("within", "between", "stricter"):
+            raise GQConfigError("VEpisode.sd", self.sd, "'within', 'between' or 'stricter'")
+        _check_scales("VEpisode", self.scales)
+        _direction(self.scales, self.worse)
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(s, self.level) for s in self.scales]
+
+    def evidence(self, panel: ScorePanel) -> Evidence:
+        x = panel.values[:, :, self.watched(panel)] * _direction(self.scales, self.worse)  # higher = worse now
+        U, S, K = x.shape
+        seen = ~np.isnan(x)
+        csum = np.concatenate([np.zeros((U, 1, K)), np.nancumsum(x, axis=1)], axis=1)[:, :-1]  # sum before s
+        csq = np.concatenate([np.zeros((U, 1, K)), np.nancumsum(x**2, axis=1)], axis=1)[:, :-1]
+        count = np.concatenate([np.zeros((U, 1, K)), np.cumsum(seen, axis=1)], axis=1)[:, :-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = csum / count
+            within = np.sqrt(np.maximum(csq - count * level**2, 0) / (count - 1))
+            # between-person SD of every unit's scores before s
+            tot, tot_sq, n = csum.sum(axis=0), csq.sum(axis=0), count.sum(axis=0)
+            between = np.broadcast_to(np.sqrt(np.maximum(tot_sq - tot**2 / n, 0) / (n - 1)), x.shape)
+        spread = {"within": within, "between": between, "stricter": np.fmax(within, between)}[self.sd]
+        usable = (count >= self.min_history) & (spread > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            depth = np.where(usable, (x - level) / spread, np.nan)  # SDs worse than own level
+        drop = depth >= self.k
+        strength = np.full(x.shape, np.nan)
+        raised = np.full(x.shape, -1)
+        alert = np.zeros(x.shape, bool)
+        pending = drop.copy()
+        for lag in range(1, self.m + 1):
+            later = np.full(x.shape, np.nan)
+            later[:, : S - lag] = x[:, lag:]
+            with np.errstate(invalid="ignore"):
+                back = pending & ((later - level) / spread <= self.k / 2)
+            alert |= back
+            raised = np.where(back, np.arange(S)[None, :, None] + lag, raised)
+            pending &= ~back
+        strength = np.where(usable, depth / self.k, np.nan)
+        # keep "strength >= 1 where the rule alerts": a drop without a rebound stays just below 1
+        strength = np.where(alert | np.isnan(strength), strength, np.minimum(strength, 0.999))
+        return Evidence(alert=alert, strength=strength, raised=raised)
+
+
+# -- sudden gains and losses (Tang & DeRubeis, 1999, as suddengains implements them) -----------
+@dataclass(frozen=True, kw_only=True)
+class _Sudden(Rule):
+    cutoff: float = 0.88
+    pct: float = 0.25
+    crit3: bool = True
+    alpha: float = 0.05
+    adjust: bool = True
+    critical_value: float = 2.776
+    scales: tuple[str, ...] = ("PB", "PW", "NR")
+    level: str = "all"
+    worse: dict | None = None
+
+    improving: ClassVar[bool]
+
+    def __post_init__(self) -> None:
+        owner = type(self).__name__
+        _check_positive(owner, "cutoff", self.cutoff)
+        _check_positive(owner, "critical_value", self.critical_value)
+        if not (isinstance(self.pct, numbers.Real) and -1 <= self.pct <= 1):
+            raise GQConfigError(f"{owner}.pct", self.pct, "a share from -1 to 1")
+        if not (isinstance(self.alpha, numbers.Real) and 0 < self.alpha < 1):
+            raise GQConfigError(f"{owner}.alpha", self.alpha, "a probability between 0 and 1")
+        _check_scales(owner, self.scales)
+        _direction(self.scales, self.worse)
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(s, self.level) for s in self.scales]
+
+    def evidence(self, panel: ScorePanel) -> Evidence:
+        x = panel.values[:, :, self.watched(panel)]
+        U, N, K = x.shape
+        w = _direction(self.scales, self.worse)  # +1: higher is worse
+        shape = (U, N, K)
+        crit = {name: np.full(shape, np.nan) for name in ("crit1", "crit2", "crit3")}
+        strength = np.full(shape, np.nan)
+        raised = np.full(shape, -1)
+        pre = np.full(shape, -1)
+        post = np.full(shape, -1)
+        for k in range(1, N - 2):  # 0-based pregain position; suddengains tests k = 2 .. N-2 (1-based)
+            a, b = x[:, k], x[:, k + 1]
+            better = w * (a - b)  # improvement from pregain to postgain
+            change = better if self.improving else -better
+            both = ~np.isnan(a) & ~np.isnan(b)
+            c1 = change >= self.cutoff
+            c2 = change >= self.pct * a
+            crit["crit1"][:, k + 1] = np.where(both, c1, np.nan)
+            crit["crit2"][:, k + 1] = np.where(both, c2, np.nan)
+            before = x[:, max(0, k - 2) : k + 1]
+            after = x[:, k + 1 : min(N, k + 4)]
+            n1, n2 = (~np.isnan(before)).sum(axis=1), (~np.isnan(after)).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                m1, m2 = np.nanmean(before, axis=1), np.nanmean(after, axis=1)
+                v1, v2 = np.nanvar(before, axis=1, ddof=1), np.nanvar(after, axis=1, ddof=1)
+                df = n1 + n2 - 2
+                pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / df)
+            t_crit = np.abs(stats.t.ppf(self.alpha / 2, np.maximum(df, 1))) if self.adjust else np.full(df.shape, self.critical_value)
+            gap = w * (m1 - m2) if self.improving else w * (m2 - m1)
+            with np.errstate(invalid="ignore"):
+                c3 = gap > t_crit * pooled
+            crit["crit3"][:, k + 1] = np.where((n1 >= 2) & (n2 >= 2), c3, np.nan)
+            strength[:, k + 1] = change / self.cutoff
+            raised[:, k + 1] = min(N - 1, k + 3)
+            pre[:, k + 1], post[:, k + 1] = k, k + 1
+        used = ["crit1", "crit2"] + (["crit3"] if self.crit3 else [])
+        combined = np.prod([crit[c] for c in used], axis=0)  # NaN propagates even over 0, as in suddengains
+        criteria = {c: crit[c] for c in used}
+        alert = np.nan_to_num(combined, nan=0.0) == 1
+        return Evidence(alert=alert, strength=strength, raised=raised, pre=pre, post=post, criteria=criteria)
+
+    def combined(self, panel: ScorePanel) -> np.ndarray:
+        """The combined flag per interval (1, 0 or NaN), indexed by postgain session."""
+        ev = self.evidence(panel)
+        return np.prod(list(ev.criteria.values()), axis=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuddenLoss(_Sudden):
+    """A sudden, large and stable worsening between two sessions (sudden-gain criteria mirrored).
+
+    Criteria of Tang & DeRubeis (1999) as the R package suddengains 0.7.2 implements them
+    (Wiedemann et al., 2020), checked cell by cell against its output in the tests:
+
+    1. the worsening from the pregain to the postgain session is at least ``cutoff`` (a fixed
+       value, or the RCI from :func:`gqkit.rci`);
+    2. it is at least ``pct`` of the pregain score;
+    3. (``crit3=True``) the mean of up to three scores after the change is worse than the mean
+       of up to three before by more than ``t * pooled SD``; ``t`` is the t quantile for
+       ``alpha`` and the available df when ``adjust`` (2.776 with all six scores), else
+       ``critical_value``.
+
+    A criterion is NA when its data are missing, and NA propagates into the combined flag even
+    where another criterion is 0, as in suddengains. Intervals run from the 2nd to the
+    (N-2)-th session; the alert is raised when the post window is complete (postgain + 2, or
+    the last session).
+
+    **Deliberate difference:** suddengains' losses use ``sg_crit2_pct = .25`` with the gain
+    formula, which makes criterion 2 close to vacuous (a loss passes unless the score *falls*
+    by more than 25%). Here ``pct=0.25`` means what it says -- the worsening is at least 25% of
+    the pregain score; ``pct=-0.25`` reproduces suddengains' default.
+
+    The default ``cutoff`` 0.88 is ``rci(1.0, .90)`` on the 1-7 scale (assumed norms).
+    """
+
+    name: ClassVar[str] = "sudden_loss"
+    improving: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuddenGain(_Sudden):
+    """A sudden, large and stable improvement (Tang & DeRubeis, 1999), exactly as suddengains.
+
+    The mirror of :class:`SuddenLoss` (see there); with ``worse={"bdi": 1}`` and the same
+    settings it reproduces ``suddengains::identify_sg`` cell for cell.
+    """
+
+    name: ClassVar[str] = "sudden_gain"
+    improving: ClassVar[bool] = True
+
+
+# -- several members at once ------------------------------------------------------------------------
+def _worsening(panel: ScorePanel, cols: list[int], sign: np.ndarray) -> np.ndarray:
+    """Mean signed worsening since each unit's previous attended session, over the given facets."""
+    values = panel.values[:, :, cols]
+    previous, _ = _previous_observed(values)
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(sign * (values - previous), axis=2) if values.shape[2] else np.full(values.shape[:2], np.nan)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupDrop(Rule):
+    """Several present members worsen on group-referent scores in the same session.
+
+    A rupture with the group as a whole shows in many members' member-group ratings at once
+    (Burlingame, Alldredge & Arnold, 2021). Alerts the whole group (member ``<NA>``) when at
+    least ``min_members`` members worsen by ``threshold`` or more since their previous session.
+    """
+
+    name: ClassVar[str] = "group_drop"
+    group_level: ClassVar[bool] = True
+    threshold: float = 0.5
+    min_members: int = 3
+    scales: tuple[str, ...] = ("PB", "PW", "NR")
+    level: str = "MG"
+    worse: dict | None = None
+
+    def __post_init__(self) -> None:
+        _check_positive("GroupDrop", "threshold", self.threshold)
+        if not (isinstance(self.min_members, numbers.Integral) and self.min_members >= 2):
+            raise GQConfigError("GroupDrop.min_members", self.min_members, "a whole number of at least 2")
+        _check_scales("GroupDrop", self.scales)
+        _direction(self.scales, self.worse)
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(self.scales[0], self.level)]
+
+    def evidence(self, panel: ScorePanel) -> Evidence:
+        cols = [panel.facet_index(s, self.level) for s in self.scales]
+        change = _worsening(panel, cols, _direction(self.scales, self.worse))
+        groups = panel.group_codes()
+        with np.errstate(invalid="ignore"):
+            dropped = (change >= self.threshold).astype(float)
+        per_group = np.zeros((groups.max() + 1 if len(groups) else 0, change.shape[1]))
+        np.add.at(per_group, groups, dropped)
+        strength = (per_group[groups] / self.min_members)[:, :, None]
+        alert = strength >= 1
+        return Evidence(alert=alert, strength=strength, raised=_same_time(alert.shape))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DyadDrop(Rule):
+    """Two members worsen together on member-member scores: bond falls and negativity rises.
+
+    A member-member rupture strains both members of the pair (Burlingame, Alldredge & Arnold,
+    2021). A member alerts when they and at least one other member of the group worsen by
+    ``threshold`` or more on the mean of the watched member-member facets in the same session.
+    """
+
+    name: ClassVar[str] = "dyad_drop"
+    threshold: float = 0.7
+    scales: tuple[str, ...] = ("PB", "NR")
+    level: str = "MM"
+    worse: dict | None = None
+
+    def __post_init__(self) -> None:
+        _check_positive("DyadDrop", "threshold", self.threshold)
+        _check_scales("DyadDrop", self.scales)
+        _direction(self.scales, self.worse)
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(self.scales[0], self.level)]
+
+    def evidence(self, panel: ScorePanel) -> Evidence:
+        cols = [panel.facet_index(s, self.level) for s in self.scales]
+        change = np.nan_to_num(_worsening(panel, cols, _direction(self.scales, self.worse)), nan=-np.inf)
+        groups = panel.group_codes()
+        # the largest change among the *other* members of the group, per session
+        best = np.full((groups.max() + 1 if len(groups) else 0, change.shape[1]), -np.inf)
+        second = best.copy()
+        for u in range(len(groups)):  # units of one group are few; vectorised over sessions
+            g = groups[u]
+            c = change[u]
+            second[g] = np.where(c > best[g], best[g], np.maximum(second[g], c))
+            best[g] = np.maximum(best[g], c)
+        other = np.where(change == best[groups], second[groups], best[groups])
+        with np.errstate(invalid="ignore"):
+            strength = (np.minimum(change, other) / self.threshold)[:, :, None]
+        strength = np.where(np.isfinite(strength), strength, np.nan)
+        alert = np.nan_to_num(strength, nan=0.0) >= 1
+        return Evidence(alert=alert, strength=strength, raised=_same_time(alert.shape))
+
+
+# -- a researcher's own rule -------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class FunctionRule(Rule):
+    """Turn a plain function into a rule.
+
+    ``func(history)`` receives one member's scores on one watched facet up to and including
+    the session being judged (a 1-D array, NaN for missed sessions) and returns the evidence
+    for a rupture *at that session*; 1 or more raises an alert. Causal by construction: the
+    function never sees the future. It runs once per member, session and facet, so keep it
+    quick.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"group": "g", "member": "a", "session": [1, 2, 3], "scale": "PB", "level": "all",
+    ...                   "score": [6.0, 6.0, 3.0]})
+    >>> below_four = FunctionRule(func=lambda h: 4.0 / h[-1] if h[-1] == h[-1] else float("nan"), scales=("PB",))
+    >>> below_four.detect(s)["session"].tolist()
+    [3]
+    """
+
+    name: ClassVar[str] = "function"
+    func: Callable[[np.ndarray], float]
+    scales: tuple[str, ...] = ("PB",)
+    level: str = "all"
+    label: str = "function"
+
+    def __post_init__(self) -> None:
+        if not callable(self.func):
+            raise GQConfigError("FunctionRule.func", self.func, "a function of one member's score history")
+        _check_scales("FunctionRule", self.scales)
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(s, self.level) for s in self.scales]
+
+    def evidence(self, panel: ScorePanel) -> Evidence:
+        x = panel.values[:, :, self.watched(panel)]
+        U, S, K = x.shape
+        strength = np.full(x.shape, np.nan)
+        for u in range(U):
+            for k in range(K):
+                for s in range(S):
+                    if not np.isnan(x[u, s, k]):
+                        strength[u, s, k] = float(self.func(x[u, : s + 1, k].copy()))
+        alert = np.nan_to_num(strength, nan=0.0) >= 1
+        return Evidence(alert=alert, strength=strength, raised=_same_time(x.shape))
+
+    def detect(self, scores: pd.DataFrame | ScorePanel) -> pd.DataFrame:
+        return super().detect(scores).assign(rule=self.label)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gqkit import GQConfigError, Rupture, SimulationConfig, load_example, list_examples, score, simulate
-from gqkit.detect import ChangeAlert, Rule
+from gqkit.detect import ChangeAlert, Evidence, Rule
 from gqkit.examples import EXAMPLES, write_example
 from gqkit.simulate import Cohort, describe_defaults, group_seeds
 from gqkit.simulate.calibration import calibration_report
@@ -195,7 +195,8 @@ def test_a_rule_that_never_fires_equals_feedback_off():
         name = "never"
 
         def evidence(self, panel):
-            return np.zeros(panel.values.shape[:2] + (len(self.scales),))
+            shape = panel.values.shape[:2] + (len(self.scales),)
+            return Evidence(alert=np.zeros(shape, bool), strength=np.zeros(shape), raised=np.zeros(shape, int))
 
     silent, off = simulate(n_groups=5, seed=8, feedback=Never()), simulate(n_groups=5, seed=8, feedback=False)
     assert np.array_equal(silent.answers, off.answers, equal_nan=True)

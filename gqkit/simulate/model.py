@@ -202,6 +202,7 @@ def run(
     attended = np.zeros((G, M, S), bool)
     oq = np.full((G, M, S), np.nan)
     panel = np.full((G * M, S, len(instrument.facets)), np.nan)
+    open_now = np.zeros((G * M, S), bool)  # the truth an oracle rule may read
     units = pd.DataFrame({"group": np.repeat(np.arange(G), M), "member": np.tile(np.arange(M), G)})
     ar_state = np.zeros((G, M, L, Q))
     active = np.zeros((G, M, L), bool)
@@ -343,8 +344,9 @@ def run(
         if feedback.any():
             scores, _ = score_array(answers.reshape(G * M, I).astype(float), instrument)
             panel[:, t] = scores
-            view = ScorePanel(panel[:, : t + 1], units, np.arange(1, t + 2), instrument.facets)
-            alert = rule.alerts(view)[:, -1].any(axis=-1).reshape(G, M) & feedback[:, None] & present
+            open_now[:, t] = active.any(axis=-1).reshape(G * M)
+            view = ScorePanel(panel[:, : t + 1], units, np.arange(1, t + 2), instrument.facets, truth=open_now[:, : t + 1])
+            alert = rule.alerts_now(view).reshape(G, M) & feedback[:, None] & present
             for_rupture = active & alert[:, :, None]
             pm_g, pm_m = np.nonzero(for_rupture[:, :, MM] & ~owner[:, :, MM])
             for_rupture[pm_g, source[pm_g, pm_m, MM], MM] |= active[pm_g, source[pm_g, pm_m, MM], MM]
