@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -165,6 +166,8 @@ class Rule:
         nullable boolean column per criterion where the rule has criteria.
         """
         panel = scores if isinstance(scores, ScorePanel) else ScorePanel.from_scores(scores)
+        if panel.values.size == 0:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in DETECTION_COLUMNS})
         ev = self.evidence(panel)
         unit, onset, k = np.nonzero(ev.alert)
         facets = [panel.facets[i] for i in self.watched(panel)]
@@ -182,6 +185,7 @@ class Rule:
                 "scale": [facets[i][0] for i in k],
                 "rule": self.name,
                 "strength": ev.strength[unit, onset, k],
+                "_k": k,
             }
         )
         for name, values in ev.criteria.items():
@@ -190,8 +194,8 @@ class Rule:
         if self.group_level:
             out = out.drop_duplicates(["group", "session", "onset", "level", "scale"])
         out = out.astype({"group": str, "level": str, "scale": str, "rule": str, "session": "int64", "onset": "int64"})
-        order = ["group", "member", "session", "onset", "scale", "level"]
-        return out.sort_values(order, na_position="first", kind="stable", ignore_index=True)
+        order = ["group", "member", "session", "onset", "_k"]  # watched facets in the rule's order
+        return out.sort_values(order, na_position="first", kind="stable", ignore_index=True).drop(columns="_k")
 
     group_level: ClassVar[bool] = False
 
@@ -420,7 +424,7 @@ class VEpisode(Rule):
         for lag in range(1, self.m + 1):
             later = np.full(x.shape, np.nan)
             later[:, : S - lag] = x[:, lag:]
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore"):
                 back = pending & ((later - level) / spread <= self.k / 2)
             alert |= back
             raised = np.where(back, np.arange(S)[None, :, None] + lag, raised)
@@ -482,7 +486,8 @@ class _Sudden(Rule):
             before = x[:, max(0, k - 2) : k + 1]
             after = x[:, k + 1 : min(N, k + 4)]
             n1, n2 = (~np.isnan(before)).sum(axis=1), (~np.isnan(after)).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # empty windows give NaN, as intended
                 m1, m2 = np.nanmean(before, axis=1), np.nanmean(after, axis=1)
                 v1, v2 = np.nanvar(before, axis=1, ddof=1), np.nanvar(after, axis=1, ddof=1)
                 df = n1 + n2 - 2
@@ -556,8 +561,9 @@ def _worsening(panel: ScorePanel, cols: list[int], sign: np.ndarray) -> np.ndarr
     """Mean signed worsening since each unit's previous attended session, over the given facets."""
     values = panel.values[:, :, cols]
     previous, _ = _previous_observed(values)
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(sign * (values - previous), axis=2) if values.shape[2] else np.full(values.shape[:2], np.nan)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a session with no score gives NaN, as intended
+        return np.nanmean(sign * (values - previous), axis=2)
 
 
 @dataclass(frozen=True, kw_only=True)

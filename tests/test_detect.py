@@ -1,0 +1,177 @@
+"""Every rule passes the same conformance checks; causality holds; rules find what they claim."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gqkit import GQConfigError, Rupture, simulate
+from gqkit.detect import (
+    DETECTION_COLUMNS,
+    ChangeAlert,
+    DyadDrop,
+    FunctionRule,
+    GroupDrop,
+    ScorePanel,
+    StatusAlert,
+    SuddenGain,
+    SuddenLoss,
+    VEpisode,
+)
+
+RULES = [
+    StatusAlert(),
+    ChangeAlert(),
+    VEpisode(),
+    VEpisode(k=2, sd="within", m=3),
+    SuddenLoss(),
+    SuddenGain(),
+    GroupDrop(),
+    DyadDrop(),
+    FunctionRule(func=lambda h: (h[0] - h[-1]) if len(h) > 1 else np.nan, scales=("PB", "NR")),
+]
+IDS = [f"{type(r).__name__}-{i}" for i, r in enumerate(RULES)]
+
+
+@pytest.fixture(scope="module")
+def scores():
+    return simulate(n_groups=3, seed=12).scores()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_parameters_round_trip(rule):
+    params = rule.get_params()
+    assert type(rule)(**params) == rule
+    changed = rule.set_params(scales=("NR",)) if "scales" in params else rule
+    assert changed.get_params()["scales" if "scales" in params else next(iter(params))] is not None
+    with pytest.raises(GQConfigError, match="nonsense"):
+        rule.set_params(nonsense=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.level = "MM"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_output_schema_and_stable_order(rule, scores):
+    out = rule.detect(scores)
+    assert list(out.columns[: len(DETECTION_COLUMNS)]) == DETECTION_COLUMNS
+    assert (out["session"] >= out["onset"]).all()
+    assert out.equals(rule.detect(scores.sample(frac=1, random_state=3)))  # row order of the input does not matter
+    assert out.equals(out.sort_values(["group", "member", "session", "onset"], na_position="first", kind="stable", ignore_index=True))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_empty_one_member_missing_sessions_and_nan(rule, scores):
+    empty = rule.detect(scores.iloc[0:0])
+    assert empty.empty and list(empty.columns[: len(DETECTION_COLUMNS)]) == DETECTION_COLUMNS
+    one = scores[(scores.group == scores.group.iloc[0]) & (scores.member == "m01")]
+    rule.detect(one)  # runs on a single member
+    holes = scores[~scores.session.isin([3, 4, 9])]
+    out = rule.detect(holes)
+    assert not out["onset"].isin([3, 4, 9]).any()  # no rupture is claimed where there are no scores
+    nan = scores.assign(score=scores["score"].where(scores.session % 5 != 0))
+    assert not rule.detect(nan)["strength"].isna().any()
+
+
+def _perturb_after(scores: pd.DataFrame, session: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    later = scores["session"] > session
+    noisy = scores["score"] + rng.normal(0, 2, len(scores))
+    return scores.assign(score=scores["score"].where(~later, noisy.clip(1, 7)))
+
+
+@settings(max_examples=12, deadline=None)
+@given(cut=st.integers(2, 14), seed=st.integers(0, 10_000), which=st.integers(0, len(RULES) - 1))
+def test_causality_the_future_never_changes_an_earlier_alert(cut, seed, which):
+    rule = RULES[which]
+    scores = simulate(n_groups=2, seed=seed).scores()
+    before = rule.detect(scores)
+    after = rule.detect(_perturb_after(scores, cut, seed))
+    keep = lambda d: d[d["session"] <= cut].reset_index(drop=True)  # noqa: E731
+    pd.testing.assert_frame_equal(keep(before), keep(after))
+
+
+def _one(member_scores: dict[int, float], scale="PB", level="all", member="a"):
+    return pd.DataFrame({"group": "g", "member": member, "session": list(member_scores), "scale": scale, "level": level,
+                         "score": list(member_scores.values())})  # fmt: skip
+
+
+def test_change_alert_compares_with_the_previous_attended_session():
+    s = _one({1: 6.0, 2: 5.8, 4: 4.5, 5: 4.4})  # session 3 missed
+    out = ChangeAlert(scales=("PB",)).detect(s)
+    assert out[["session", "pre", "post"]].values.tolist() == [[4, 2, 4]]
+    nr = _one({1: 2.0, 2: 3.5}, scale="NR")
+    assert ChangeAlert(scales=("NR",)).detect(nr)["session"].tolist() == [2]  # rising NR is worse
+
+
+def test_status_alert_direction_and_cutoffs():
+    s = pd.concat([_one({1: 4.5, 2: 3.9}), _one({1: 3.0, 2: 3.7}, scale="NR")])
+    out = StatusAlert(scales=("PB", "NR")).detect(s)
+    assert out[["session", "scale"]].values.tolist() == [[2, "PB"], [2, "NR"]]
+    with pytest.raises(GQConfigError, match="a cutoff for every watched scale"):
+        StatusAlert(scales=("PB",), cutoffs={"NR": 3})
+
+
+def test_v_episode_claims_the_drop_and_alerts_at_the_rebound():
+    s = _one({1: 5.0, 2: 5.4, 3: 4.8, 4: 5.2, 5: 3.0, 6: 3.2, 7: 5.0, 8: 5.1})
+    out = VEpisode(scales=("PB",), sd="within", k=2).detect(s)
+    assert out[["onset", "session"]].values.tolist() == [[5, 7]]
+    assert VEpisode(scales=("PB",), sd="within", k=2, m=1).detect(s).empty  # rebound came too late
+    no_rebound = _one({1: 5.0, 2: 5.4, 3: 4.8, 4: 5.2, 5: 3.0, 6: 3.1, 7: 3.2})
+    assert VEpisode(scales=("PB",), sd="within").detect(no_rebound).empty
+
+
+def test_sudden_loss_relative_criterion_means_what_it_says():
+    s = _one({1: 6, 2: 6, 3: 6, 4: 3, 5: 3, 6: 3})  # a 50% drop
+    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.25).detect(s)["onset"].tolist() == [4]
+    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.6).detect(s).empty
+    out = SuddenLoss(scales=("PB",), cutoff=1.0).detect(s)
+    assert out[["session", "pre", "post"]].values.tolist() == [[6, 3, 4]]  # raised once the post window is complete
+    assert {"crit1", "crit2", "crit3"} <= set(out.columns) and str(out["crit3"].dtype) == "boolean"
+
+
+def test_group_drop_needs_several_members_and_alerts_the_group():
+    rows = [_one({1: 5.5, 2: 5.5, 3: 4.5 if m < 3 else 5.5}, level="MG", member=f"m{m}") for m in range(6)]
+    out = GroupDrop(scales=("PB",), min_members=3).detect(pd.concat(rows))
+    assert out[["session", "level"]].values.tolist() == [[3, "MG"]] and out["member"].isna().all()
+    assert GroupDrop(scales=("PB",), min_members=4).detect(pd.concat(rows)).empty
+
+
+def test_dyad_drop_needs_two_members_together():
+    def member(name, drop):
+        return pd.concat([_one({1: 5.5, 2: 5.5 - drop}, level="MM", member=name),
+                          _one({1: 2.0, 2: 2.0 + drop}, scale="NR", level="MM", member=name)])  # fmt: skip
+
+    pair = pd.concat([member("a", 1.5), member("b", 1.2), member("c", 0.1)])
+    assert sorted(DyadDrop().detect(pair)["member"]) == ["a", "b"]
+    alone = pd.concat([member("a", 1.5), member("b", 0.1), member("c", 0.1)])
+    assert DyadDrop().detect(alone).empty
+
+
+def test_rules_find_scripted_ruptures_at_their_level():
+    """Run on simulated groups with one scripted rupture: the matching rule catches it in time."""
+    quiet = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0}
+    mm = simulate(n_groups=20, seed=1, ruptures=[Rupture(session=8, level="MM", type="confrontation", member=1, source=2, severity=2.5)], **quiet)
+    found = DyadDrop().detect(mm.scores())
+    hits = found[(found.session == 8) & found.member.isin(["m01", "m02"])]
+    assert hits["group"].nunique() >= 12
+    mg = simulate(n_groups=20, seed=2, ruptures=[Rupture(session=8, level="MG", type="confrontation", member=1, severity=3.0)], **quiet)
+    assert (GroupDrop(min_members=3, threshold=0.3).detect(mg.scores())["session"] == 8).sum() >= 5
+
+
+def test_function_rule_rejects_non_functions():
+    with pytest.raises(GQConfigError, match="FunctionRule.func"):
+        FunctionRule(func=3)
+    with pytest.raises(GQConfigError, match="VEpisode.sd='both'"):
+        VEpisode(sd="both")
+    with pytest.raises(GQConfigError, match=r"worse=\{\}"):
+        ChangeAlert(scales=("bdi",), worse={})
+
+
+def test_panel_rejects_duplicate_scores(scores):
+    from gqkit import GQDataError
+
+    with pytest.raises(GQDataError, match="one row per group, member, session, scale and level"):
+        ScorePanel.from_scores(pd.concat([scores, scores.iloc[:1]]))
