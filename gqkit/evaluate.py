@@ -22,7 +22,7 @@ from .detect import Rule
 from .errors import GQConfigError, GQDataError, Problem
 from .simulate import Cohort, SimulationConfig, simulate
 
-__all__ = ["Matching", "evaluate", "match_events", "monte_carlo", "sweep"]
+__all__ = ["Matching", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
 
 _FORBIDDEN = 1e9  # cost of a pair that may not match; far above any sum of allowed delays
 
@@ -157,6 +157,42 @@ def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int
         row.update(detections=np.nan, matched=np.nan, precision=np.nan, f1=np.nan, false_alarms_per_100=np.nan)
         rows.append({"scope": "type", "key": kind, **row})
     return pd.DataFrame(rows)
+
+
+def pointwise(cohort: Cohort, detections: pd.DataFrame) -> dict[str, float]:
+    """Session-by-session scoring -- the trap event-level scoring avoids.
+
+    Labels every attended member-session as *ruptured* (a rupture of that member is open: from
+    its onset up to, not including, its repair) or not, and every member-session with an alert
+    as *positive*; then counts as if each session were a separate case. A rule that raises one
+    timely alert per rupture scores a poor point-wise recall, because a rupture stays open for
+    several sessions; a rule that alerts every session a member is low scores well. Use it to
+    show the trap, not to judge a rule.
+
+    Returns
+    -------
+    dict
+        recall, precision and the number of ruptured member-sessions.
+    """
+    events = cohort.events
+    ruptures = events[events["kind"] == "rupture"]
+    repairs = events[events["kind"] == "repair"].set_index("rupture_id")["session"]
+    n_sessions = cohort.attended.shape[-1]
+    ends = ruptures["rupture_id"].map(repairs).fillna(n_sessions + 1).astype(int)
+    open_sessions = {
+        (g, m, s) for g, m, start, end in zip(ruptures["group"], ruptures["member"], ruptures["session"], ends) for s in range(start, end)
+    }
+    groups = cohort.groups["group"].to_numpy()
+    g, m, s = np.nonzero(cohort.attended)
+    attended = set(zip(groups[g], [f"m{i + 1:02d}" for i in m], (s + 1).tolist()))
+    labelled = open_sessions & attended
+    alerts = {(gg, mm, ss) for gg, mm, ss in zip(detections["group"], detections["member"], detections["session"]) if isinstance(mm, str)} & attended
+    hit = len(labelled & alerts)
+    return {
+        "recall": hit / len(labelled) if labelled else np.nan,
+        "precision": hit / len(alerts) if alerts else np.nan,
+        "ruptured_member_sessions": len(labelled),
+    }
 
 
 def sweep(rule: Rule, param: str, values: Iterable[object], cohort: Cohort, tolerance: tuple[int, int] = (0, 3)) -> pd.DataFrame:

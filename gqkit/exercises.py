@@ -20,6 +20,8 @@ from .simulate import Cohort, Rupture, simulate
 __all__ = [
     "EXAMPLE_ANSWERS",
     "Feedback",
+    "check_best_mg_rule",
+    "check_event_recall",
     "check_missing_facet",
     "check_mystery_level",
     "check_mystery_member",
@@ -150,3 +152,33 @@ def check_mystery_member(answer: int | str | None) -> Feedback:
     if given == truth or given.lstrip("m").lstrip("0") == truth.lstrip("m").lstrip("0"):
         return Feedback(True, f"{truth} is the strained member.")
     return Feedback(False, "look for the row whose colour changes from one session on and stays changed.")
+
+
+def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule: object = None) -> Feedback:
+    """Exercise (notebook 03): event-level recall of the change alert on the ``course`` data."""
+    from .detect import ChangeAlert
+    from .evaluate import evaluate
+    from .examples import load_example
+
+    cohort = cohort or load_example("course")
+    rule = rule or ChangeAlert()
+    truth = evaluate(cohort, rule.detect(cohort.scores())).iloc[0]["recall"]
+    return _check_number(answer, truth, 0.005, "found ruptures divided by all injected ruptures (each rupture counts once, however many alerts it got).")
+
+
+def check_best_mg_rule(answer: str | None) -> Feedback:
+    """Exercise (notebook 03): which built-in rule (at its defaults) finds most member-group ruptures in ``course``?"""
+    from . import detect
+    from .evaluate import evaluate
+    from .examples import load_example
+
+    if answer is None:
+        return Feedback(None, "replace None with a rule name, e.g. 'change'.")
+    cohort = load_example("course")
+    scores = cohort.scores()
+    rules = [detect.StatusAlert(), detect.ChangeAlert(), detect.VEpisode(), detect.SuddenLoss(), detect.GroupDrop(), detect.DyadDrop()]
+    recall = {r.name: evaluate(cohort, r.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"] for r in rules}
+    best = max(recall, key=recall.get)
+    if str(answer).strip().lower() == best:
+        return Feedback(True, f"{best} finds {recall[best]:.0%} of the member-group ruptures.")
+    return Feedback(False, "evaluate each rule on load_example('course') and compare the recall in the ('level', 'MG') row.")

@@ -24,7 +24,7 @@ from .scoring import DEFAULT_PRORATE, rci, score
 from .simulate import Cohort, Rupture, simulate
 from .simulate.config import LEVELS, RUPTURE_TYPES
 
-__all__ = ["RCIExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
+__all__ = ["DetectionExplorer", "RCIExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
 
 
 
@@ -290,3 +290,86 @@ class SimulationExplorer(widgets.VBox):
         self.image.value = figure_png(self.figure)
         rows = events[["session", "kind", "level", "type", "member", "source", "cause"]].to_html(index=False, border=0)
         self.summary.value = f"<b>What really happened</b> (the injected truth):{rows}"
+
+
+# rule name -> (label of its main knob, how the knob sets the rule's parameters, (min, max, step), default)
+_KNOBS = {
+    "change": ("threshold", lambda v: {"threshold": v}, (0.2, 2.5, 0.05), 0.88),
+    "status": ("cutoff PB/PW (NR mirrored)", lambda v: {"cutoffs": {"PB": v, "PW": v - 0.2, "NR": 7.6 - v}}, (2.5, 5.5, 0.1), 4.0),
+    "v_episode": ("k (SDs)", lambda v: {"k": v}, (0.5, 3.0, 0.1), 1.0),
+    "sudden_loss": ("cutoff", lambda v: {"cutoff": v}, (0.2, 2.5, 0.05), 0.88),
+    "group_drop": ("threshold", lambda v: {"threshold": v}, (0.1, 1.5, 0.05), 0.5),
+    "dyad_drop": ("threshold", lambda v: {"threshold": v}, (0.2, 2.0, 0.05), 0.7),
+}
+
+
+class DetectionExplorer(widgets.VBox):
+    """Pick a rule, move its threshold, and watch precision, recall and delay change.
+
+    Scores a cohort's injected truth event by event (:func:`gqkit.evaluate.evaluate`) and, for
+    contrast, session by session (:func:`gqkit.evaluate.pointwise`).
+
+    Examples
+    --------
+    >>> from gqkit import load_example
+    >>> ex = DetectionExplorer(load_example("course"))
+    >>> ex.controls["knob"].value = 2.0
+    >>> ex.metrics.loc[("overall", "all"), "detections"] <= 23
+    True
+    """
+
+    def __init__(self, cohort: Cohort, *, rule: str = "change", tolerance: int = 3):
+        from . import detect as rules_module
+        from .evaluate import evaluate, pointwise
+
+        self._evaluate, self._pointwise = evaluate, pointwise
+        self._classes = {cls.name: cls for cls in (rules_module.StatusAlert, rules_module.ChangeAlert, rules_module.VEpisode,
+                                                   rules_module.SuddenLoss, rules_module.GroupDrop, rules_module.DyadDrop)}  # fmt: skip
+        self.cohort = cohort
+        self.scores = cohort.scores()
+        W = widgets
+        self.controls = {
+            "rule": W.Dropdown(options=list(_KNOBS), value=rule, description="rule"),
+            "knob": W.FloatSlider(description="threshold", continuous_update=False, style={"description_width": "initial"}),
+            "tolerance": W.IntSlider(tolerance, min=0, max=6, description="window k", continuous_update=False),
+        }
+        self.table = W.HTML()
+        self.metrics = pd.DataFrame()
+        self.detections = pd.DataFrame()
+        self._quiet = False
+        self._set_knob(rule)
+        self.controls["rule"].observe(lambda change: self._set_knob(change["new"]), names="value")
+        for name in ("knob", "tolerance"):
+            self.controls[name].observe(self._update, names="value")
+        super().__init__([W.HBox([self.controls["rule"], self.controls["knob"], self.controls["tolerance"]]), self.table])
+        self._update()
+
+    def _set_knob(self, rule: str) -> None:
+        label, _, (low, high, step), default = _KNOBS[rule]
+        knob = self.controls["knob"]
+        self._quiet = True  # one update for the whole change of rule, not one per trait
+        knob.min, knob.max = -1e9, 1e9  # widen first so the new range always fits
+        knob.min, knob.max, knob.step, knob.description = low, high, step, label
+        knob.value = default
+        self._quiet = False
+        self._update()
+
+    def rule(self):
+        """The rule the controls describe."""
+        name = self.controls["rule"].value
+        return self._classes[name](**_KNOBS[name][1](self.controls["knob"].value))
+
+    def _update(self, change: object = None) -> None:
+        if self._quiet or not hasattr(self, "table"):
+            return
+        self.detections = self.rule().detect(self.scores)
+        k = self.controls["tolerance"].value
+        self.metrics = self._evaluate(self.cohort, self.detections, (0, k)).set_index(["scope", "key"])
+        shown = self.metrics.loc[[("overall", "all"), ("level", "MM"), ("level", "ML"), ("level", "MG")],
+                                 ["ruptures", "found", "recall", "detections", "precision", "f1", "false_alarms_per_100", "median_delay"]]  # fmt: skip
+        point = self._pointwise(self.cohort, self.detections)
+        self.table.value = (
+            shown.round(2).to_html(classes="gq-metrics", na_rep="-")
+            + f"<p>Session by session instead (the trap): recall {point['recall']:.2f}, precision {point['precision']:.2f}"
+            f" over {point['ruptured_member_sessions']} ruptured member-sessions.</p>"
+        )

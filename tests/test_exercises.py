@@ -48,3 +48,15 @@ def test_mystery_checks_accept_the_truth_only():
     assert not check_mystery_level({"MM": "ML", "ML": "MG", "MG": "MM"}[level])
     assert not check_mystery_member("m01" if member != "m01" else "m02")
     assert check_mystery_level(None).correct is None and check_mystery_member(None).correct is None
+
+
+def test_detection_exercises():
+    from gqkit import load_example
+    from gqkit.detect import ChangeAlert
+    from gqkit.evaluate import evaluate
+    from gqkit.exercises import check_best_mg_rule, check_event_recall
+
+    course = load_example("course")
+    recall = evaluate(course, ChangeAlert().detect(course.scores())).iloc[0]["recall"]
+    assert check_event_recall(round(recall, 2)) and not check_event_recall(recall + 0.1)
+    assert check_best_mg_rule(None).correct is None and not check_best_mg_rule("nonsense")

@@ -81,3 +81,22 @@ def test_simulation_explorer_follows_its_controls():
     ex.controls["random_ruptures"].value = True
     ex.controls["seed"].value = 3
     assert "What really happened" in ex.summary.value
+
+
+def test_detection_explorer_recomputes_on_every_control():
+    from gqkit import load_example
+    from gqkit.evaluate import evaluate
+    from gqkit.widgets import DetectionExplorer
+
+    course = load_example("course")
+    ex = DetectionExplorer(course)
+    first = ex.metrics.loc[("overall", "all"), "detections"]
+    ex.controls["knob"].value = 0.4
+    assert ex.metrics.loc[("overall", "all"), "detections"] > first
+    expected = evaluate(course, ex.rule().detect(course.scores()), (0, 3)).set_index(["scope", "key"])
+    assert ex.metrics.loc[("overall", "all"), "recall"] == expected.loc[("overall", "all"), "recall"]
+    ex.controls["rule"].value = "v_episode"
+    assert ex.controls["knob"].description == "k (SDs)" and ex.controls["knob"].value == 1.0
+    assert type(ex.rule()).__name__ == "VEpisode" and "Session by session" in ex.table.value
+    ex.controls["tolerance"].value = 0
+    assert ex.metrics.loc[("overall", "all"), "median_delay"] >= 0
