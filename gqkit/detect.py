@@ -79,14 +79,18 @@ class ScorePanel:
         if dup.any():
             where = [Problem(f"row {i}", "", "", "one row per group, member, session, scale and level") for i in scores.index[dup][:20]]
             raise GQDataError("scores", where, max(int(dup.sum()) - 20, 0), advice="fix the table")
-        units = scores[["group", "member"]].drop_duplicates().sort_values(["group", "member"], ignore_index=True)
-        facets = tuple(map(tuple, scores[["scale", "level"]].drop_duplicates().to_numpy()))
+        group_code, groups = pd.factorize(scores["group"], sort=True)
+        member_code, members = pd.factorize(scores["member"], sort=True)
+        keys, unit_of = np.unique(group_code * max(len(members), 1) + member_code, return_inverse=True)
+        units = pd.DataFrame({"group": np.asarray(groups)[keys // max(len(members), 1)], "member": np.asarray(members)[keys % max(len(members), 1)]})
+        scale_code, scale_names = pd.factorize(scores["scale"])
+        level_code, level_names = pd.factorize(scores["level"])
+        facet_code, facet_keys = pd.factorize(scale_code * max(len(level_names), 1) + level_code)  # first-seen order
+        facets = tuple((str(scale_names[key // max(len(level_names), 1)]), str(level_names[key % max(len(level_names), 1)])) for key in facet_keys)
         n_sessions = int(scores["session"].max()) if len(scores) else 0
         values = np.full((len(units), n_sessions, len(facets)), np.nan)
         if len(scores):
-            unit_of = pd.MultiIndex.from_frame(units).get_indexer(pd.MultiIndex.from_frame(scores[["group", "member"]]))
-            facet_of = pd.MultiIndex.from_tuples(facets).get_indexer(pd.MultiIndex.from_frame(scores[["scale", "level"]]))
-            values[unit_of, scores["session"].to_numpy(dtype=int) - 1, facet_of] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
+            values[unit_of, scores["session"].to_numpy(dtype=int) - 1, facet_code] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
         return cls(values, units, np.arange(1, n_sessions + 1), facets)
 
     def upto(self, n_sessions: int) -> ScorePanel:
@@ -474,32 +478,44 @@ class _Sudden(Rule):
         raised = np.full(shape, -1)
         pre = np.full(shape, -1)
         post = np.full(shape, -1)
-        for k in range(1, N - 2):  # 0-based pregain position; suddengains tests k = 2 .. N-2 (1-based)
+        k = np.arange(1, max(N - 2, 1))  # 0-based pregain positions; suddengains tests k = 2 .. N-2 (1-based)
+        if len(k) and N >= 4:
             a, b = x[:, k], x[:, k + 1]
             better = w * (a - b)  # improvement from pregain to postgain
             change = better if self.improving else -better
             both = ~np.isnan(a) & ~np.isnan(b)
-            c1 = change >= self.cutoff
-            c2 = change >= self.pct * a
-            crit["crit1"][:, k + 1] = np.where(both, c1, np.nan)
-            crit["crit2"][:, k + 1] = np.where(both, c2, np.nan)
-            before = x[:, max(0, k - 2) : k + 1]
-            after = x[:, k + 1 : min(N, k + 4)]
-            n1, n2 = (~np.isnan(before)).sum(axis=1), (~np.isnan(after)).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # empty windows give NaN, as intended
-                m1, m2 = np.nanmean(before, axis=1), np.nanmean(after, axis=1)
-                v1, v2 = np.nanvar(before, axis=1, ddof=1), np.nanvar(after, axis=1, ddof=1)
-                df = n1 + n2 - 2
+            with np.errstate(invalid="ignore"):
+                crit["crit1"][:, k + 1] = np.where(both, change >= self.cutoff, np.nan)
+                crit["crit2"][:, k + 1] = np.where(both, change >= self.pct * a, np.nan)
+            # windows of up to three scores before (pregain included) and after (postgain included)
+            seen = ~np.isnan(x)
+            zero = np.zeros((U, 1, K))
+            total = np.concatenate([zero, np.cumsum(np.where(seen, x, 0.0), axis=1)], axis=1)
+            square = np.concatenate([zero, np.cumsum(np.where(seen, x * x, 0.0), axis=1)], axis=1)
+            count = np.concatenate([zero, np.cumsum(seen, axis=1)], axis=1)
+            lo1, hi1, lo2, hi2 = np.maximum(0, k - 2), k + 1, k + 1, np.minimum(N, k + 4)
+
+            def window(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                n = count[:, hi] - count[:, lo]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean = (total[:, hi] - total[:, lo]) / n
+                    var = (square[:, hi] - square[:, lo] - n * mean**2) / (n - 1)
+                return n, mean, np.maximum(var, 0)
+
+            n1, m1, v1 = window(lo1, hi1)
+            n2, m2, v2 = window(lo2, hi2)
+            df = (n1 + n2 - 2).astype(int)
+            with np.errstate(invalid="ignore", divide="ignore"):
                 pooled = np.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / df)
-            t_crit = np.abs(stats.t.ppf(self.alpha / 2, np.maximum(df, 1))) if self.adjust else np.full(df.shape, self.critical_value)
+            # t quantiles for the only possible df (0..4: up to three scores on either side)
+            critical = np.abs(stats.t.ppf(self.alpha / 2, np.maximum(np.arange(5), 1)))
+            t_crit = critical[np.clip(df, 0, 4)] if self.adjust else self.critical_value
             gap = w * (m1 - m2) if self.improving else w * (m2 - m1)
             with np.errstate(invalid="ignore"):
-                c3 = gap > t_crit * pooled
-            crit["crit3"][:, k + 1] = np.where((n1 >= 2) & (n2 >= 2), c3, np.nan)
+                crit["crit3"][:, k + 1] = np.where((n1 >= 2) & (n2 >= 2), gap > t_crit * pooled, np.nan)
             strength[:, k + 1] = change / self.cutoff
-            raised[:, k + 1] = min(N - 1, k + 3)
-            pre[:, k + 1], post[:, k + 1] = k, k + 1
+            raised[:, k + 1] = np.minimum(N - 1, k + 3)[None, :, None]
+            pre[:, k + 1], post[:, k + 1] = k[None, :, None], (k + 1)[None, :, None]
         used = ["crit1", "crit2"] + (["crit3"] if self.crit3 else [])
         combined = np.prod([crit[c] for c in used], axis=0)  # NaN propagates even over 0, as in suddengains
         criteria = {c: crit[c] for c in used}

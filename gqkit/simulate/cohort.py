@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..detect import ScorePanel
 from ..instrument import Instrument
 from ..scoring import DEFAULT_PRORATE, score_array
 from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
@@ -100,6 +101,20 @@ class Cohort:
             }
         )
         return _text_columns(frame).astype({"session": "Int64"})
+
+    def panel(self, prorate: float = DEFAULT_PRORATE) -> ScorePanel:
+        """The scores as a :class:`~gqkit.detect.ScorePanel`, straight from the answer array.
+
+        The fast path for large studies: the same values as
+        ``ScorePanel.from_scores(cohort.scores())`` without building a long table.
+        """
+        inst = Instrument.default()
+        G, M, S, I = self.answers.shape
+        values, _ = score_array(self.answers.reshape(G * M * S, I).astype(float), inst, prorate)
+        values = values.reshape(G * M, S, -1)
+        values[~self.attended.reshape(G * M, S)] = np.nan
+        units = pd.DataFrame({"group": np.repeat(self.groups["group"].to_numpy(), M), "member": np.tile(_member_ids(M), G)})
+        return ScorePanel(values, _text_columns(units), np.arange(1, S + 1), inst.facets)
 
     # -- files --------------------------------------------------------------------------
     def to_dir(self, path: str | Path) -> Path:
