@@ -93,6 +93,33 @@ class ScorePanel:
             values[unit_of, scores["session"].to_numpy(dtype=int) - 1, facet_code] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
         return cls(values, units, np.arange(1, n_sessions + 1), facets)
 
+    @classmethod
+    def from_columns(
+        cls, frame: pd.DataFrame, columns: list[str] | tuple[str, ...], *, group: str | None = "group", member: str = "member", session: str = "session"
+    ) -> ScorePanel:
+        """Build a panel from any table with one row per person and session and a column per series.
+
+        Each column becomes a facet ``(column, "all")``, so rules watch it with
+        ``scales=(column,)``; give its direction with ``worse={column: +1 or -1}``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"id": ["p1"] * 4, "week": [1, 2, 3, 4], "bdi": [17, 18, 29, 30]})  # higher is worse
+        >>> panel = ScorePanel.from_columns(t, ["bdi"], group=None, member="id", session="week")
+        >>> ChangeAlert(scales=("bdi",), worse={"bdi": 1}, threshold=5).detect(panel)[["member", "session"]].to_dict("records")
+        [{'member': 'p1', 'session': 3}]
+        """
+        ids = [c for c in (group, member, session) if c is not None]
+        missing = [c for c in (*ids, *columns) if c not in frame.columns]
+        if missing:
+            raise GQDataError("table", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="name the right columns")
+        long = frame.melt(id_vars=ids, value_vars=list(columns), var_name="scale", value_name="score")
+        long = long.rename(columns={member: "member", session: "session", **({group: "group"} if group else {})})
+        if group is None:
+            long["group"] = "all"
+        return cls.from_scores(long.assign(level="all", member=long["member"].astype(str), group=long["group"].astype(str)))
+
     def upto(self, n_sessions: int) -> ScorePanel:
         """The panel as it was known after its first ``n_sessions`` sessions."""
         truth = None if self.truth is None else self.truth[:, :n_sessions]
