@@ -270,9 +270,29 @@ def _same_time(shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(np.arange(shape[1])[None, :, None], shape).copy()
 
 
+@dataclass(frozen=True, kw_only=True)
+class _SeriesRule(Rule):
+    """Shared parameters of the rules that watch scales at one level, and their checks."""
+
+    scales: tuple[str, ...] = ("PB", "PW", "NR")
+    level: str = "all"
+    worse: dict | None = None
+
+    def __post_init__(self) -> None:
+        _check_scales(type(self).__name__, self.scales)
+        _direction(self.scales, self.worse)
+        self._check()
+
+    def _check(self) -> None:
+        """Checks of a subclass's own parameters."""
+
+    def watched(self, panel: ScorePanel) -> list[int]:
+        return [panel.facet_index(s, self.level) for s in self.scales]
+
+
 # -- status and change --------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
-class StatusAlert(Rule):
+class StatusAlert(_SeriesRule):
     """A score in the at-risk range: bond or work too low, negative relationship too high.
 
     GQ feedback reports flag a subscale that falls in an at-risk range against norms
@@ -298,19 +318,11 @@ class StatusAlert(Rule):
 
     name: ClassVar[str] = "status"
     cutoffs: dict = field(default_factory=lambda: {"PB": 4.0, "PW": 3.8, "NR": 3.6})
-    scales: tuple[str, ...] = ("PB", "PW", "NR")
-    level: str = "all"
-    worse: dict | None = None
 
-    def __post_init__(self) -> None:
-        _check_scales("StatusAlert", self.scales)
+    def _check(self) -> None:
         missing = [s for s in self.scales if s not in self.cutoffs]
         if missing:
             raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, f"a cutoff for every watched scale; missing {missing}")
-        _direction(self.scales, self.worse)
-
-    def watched(self, panel: ScorePanel) -> list[int]:
-        return [panel.facet_index(s, self.level) for s in self.scales]
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         values = panel.values[:, :, self.watched(panel)]
@@ -323,7 +335,7 @@ class StatusAlert(Rule):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChangeAlert(Rule):
+class ChangeAlert(_SeriesRule):
     """Reliable worsening since the member's previous attended session.
 
     GQ feedback reports raise a change alert when a subscale worsens reliably from one session
@@ -351,17 +363,9 @@ class ChangeAlert(Rule):
 
     name: ClassVar[str] = "change"
     threshold: float = round(rci(1.0, 0.90), 2)
-    scales: tuple[str, ...] = ("PB", "PW", "NR")
-    level: str = "all"
-    worse: dict | None = None
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         _check_positive("ChangeAlert", "threshold", self.threshold)
-        _check_scales("ChangeAlert", self.scales)
-        _direction(self.scales, self.worse)
-
-    def watched(self, panel: ScorePanel) -> list[int]:
-        return [panel.facet_index(s, self.level) for s in self.scales]
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         values = panel.values[:, :, self.watched(panel)]
@@ -376,7 +380,7 @@ class ChangeAlert(Rule):
 
 # -- rupture-repair sequences --------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
-class VEpisode(Rule):
+class VEpisode(_SeriesRule):
     """A V: a drop of ``k`` SD below the member's own level, then a rebound within ``m`` sessions.
 
     Stiles et al. (2004) used a strict (about 2 SD) and Strauss et al. (2006) a looser (about
@@ -412,11 +416,8 @@ class VEpisode(Rule):
     m: int = 6
     sd: str = "stricter"
     min_history: int = 3
-    scales: tuple[str, ...] = ("PB", "PW", "NR")
-    level: str = "all"
-    worse: dict | None = None
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         _check_positive("VEpisode", "k", self.k)
         for name in ("m", "min_history"):
             value = getattr(self, name)
@@ -424,11 +425,6 @@ class VEpisode(Rule):
                 raise GQConfigError(f"VEpisode.{name}", value, "a whole number of at least " + ("1" if name == "m" else "2"))
         if self.sd not in ("within", "between", "stricter"):
             raise GQConfigError("VEpisode.sd", self.sd, "'within', 'between' or 'stricter'")
-        _check_scales("VEpisode", self.scales)
-        _direction(self.scales, self.worse)
-
-    def watched(self, panel: ScorePanel) -> list[int]:
-        return [panel.facet_index(s, self.level) for s in self.scales]
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         x = panel.values[:, :, self.watched(panel)] * _direction(self.scales, self.worse)  # higher = worse now
@@ -468,20 +464,17 @@ class VEpisode(Rule):
 
 # -- sudden gains and losses (Tang & DeRubeis, 1999, as suddengains implements them) -----------
 @dataclass(frozen=True, kw_only=True)
-class _Sudden(Rule):
+class _Sudden(_SeriesRule):
     cutoff: float = 0.88
     pct: float = 0.25
     crit3: bool = True
     alpha: float = 0.05
     adjust: bool = True
     critical_value: float = 2.776
-    scales: tuple[str, ...] = ("PB", "PW", "NR")
-    level: str = "all"
-    worse: dict | None = None
 
     improving: ClassVar[bool]
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         owner = type(self).__name__
         _check_positive(owner, "cutoff", self.cutoff)
         _check_positive(owner, "critical_value", self.critical_value)
@@ -489,11 +482,6 @@ class _Sudden(Rule):
             raise GQConfigError(f"{owner}.pct", self.pct, "a share from -1 to 1")
         if not (isinstance(self.alpha, numbers.Real) and 0 < self.alpha < 1):
             raise GQConfigError(f"{owner}.alpha", self.alpha, "a probability between 0 and 1")
-        _check_scales(owner, self.scales)
-        _direction(self.scales, self.worse)
-
-    def watched(self, panel: ScorePanel) -> list[int]:
-        return [panel.facet_index(s, self.level) for s in self.scales]
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         x = panel.values[:, :, self.watched(panel)]
@@ -610,7 +598,7 @@ def _worsening(panel: ScorePanel, cols: list[int], sign: np.ndarray) -> np.ndarr
 
 
 @dataclass(frozen=True, kw_only=True)
-class GroupDrop(Rule):
+class GroupDrop(_SeriesRule):
     """Several present members worsen on group-referent scores in the same session.
 
     A rupture with the group as a whole shows in many members' member-group ratings at once
@@ -622,16 +610,12 @@ class GroupDrop(Rule):
     group_level: ClassVar[bool] = True
     threshold: float = 0.5
     min_members: int = 3
-    scales: tuple[str, ...] = ("PB", "PW", "NR")
     level: str = "MG"
-    worse: dict | None = None
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         _check_positive("GroupDrop", "threshold", self.threshold)
         if not (isinstance(self.min_members, numbers.Integral) and self.min_members >= 2):
             raise GQConfigError("GroupDrop.min_members", self.min_members, "a whole number of at least 2")
-        _check_scales("GroupDrop", self.scales)
-        _direction(self.scales, self.worse)
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(self.scales[0], self.level)]
@@ -650,7 +634,7 @@ class GroupDrop(Rule):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DyadDrop(Rule):
+class DyadDrop(_SeriesRule):
     """Two members worsen together on member-member scores: bond falls and negativity rises.
 
     A member-member rupture strains both members of the pair (Burlingame, Alldredge & Arnold,
@@ -662,12 +646,9 @@ class DyadDrop(Rule):
     threshold: float = 0.7
     scales: tuple[str, ...] = ("PB", "NR")
     level: str = "MM"
-    worse: dict | None = None
 
-    def __post_init__(self) -> None:
+    def _check(self) -> None:
         _check_positive("DyadDrop", "threshold", self.threshold)
-        _check_scales("DyadDrop", self.scales)
-        _direction(self.scales, self.worse)
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(self.scales[0], self.level)]
