@@ -1,7 +1,7 @@
 """Speed of the foundation: reading, scoring and a widget update. Prints numbers; asserts nothing.
 
 Run: .venv/bin/python benchmarks/bench_scoring.py
-Targets (DESIGN.md section 8): a widget update (compute + redraw) median < 150 ms.
+Widget update times: benchmarks/bench_widgets.py.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gqkit import Instrument, read_responses, score
-from gqkit.exercises import EXAMPLE_ANSWERS
 from gqkit.scoring import score_array
-from gqkit.widgets import ScoreExplorer
 
 INST = Instrument.default()
 
@@ -68,14 +66,6 @@ def main() -> None:
     t, m = timed(lambda: score_array(values, INST), repeat=1)
     print(f"{'score_array, 10,000 groups x 8 x 16 (array path)':<52}{t:>10.3f}{m:>10.1f}")
 
-    explorer = ScoreExplorer(EXAMPLE_ANSWERS)
-    slider = explorer.answer_sliders["gq01"]
-    times = []
-    for value in [1, 2, 3, 4, 5, 6, 7] * 10:
-        start = time.perf_counter()
-        slider.value = value
-        times.append(time.perf_counter() - start)
-    print(f"{'ScoreExplorer update (compute + table), median':<52}{statistics.median(times):>10.4f}{'':>10}")
 
 
 if __name__ == "__main__":

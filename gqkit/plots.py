@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .instrument import LEVEL_NAMES, SCALE_NAMES
 
-__all__ = ["RUPTURE_COLOUR", "REPAIR_COLOUR", "heatmap", "level_heatmaps", "trajectories"]
+__all__ = ["RUPTURE_COLOUR", "REPAIR_COLOUR", "heatmap", "heatmap_grid", "level_heatmaps", "mark_heatmap", "trajectories"]
 
 RUPTURE_COLOUR = "#D55E00"  # Okabe-Ito vermillion
 REPAIR_COLOUR = "#009E73"  # Okabe-Ito bluish green
@@ -63,24 +63,34 @@ def heatmap(
     """
     ax = ax or plt.subplots(figsize=(6, 3))[1]
     group = group if group is not None else scores["group"].iloc[0]
-    data = _select(scores, scale, level, group)
-    grid = data.pivot(index="member", columns="session", values=value).sort_index()
-    sessions = np.arange(1, int(scores["session"].max()) + 1)
-    grid = grid.reindex(columns=sessions)
+    grid = heatmap_grid(scores, scale=scale, level=level, group=group, value=value)
+    sessions = grid.columns.to_numpy()
     image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="cividis", vmin=vmin, vmax=vmax, interpolation="nearest",
                       extent=(sessions[0] - 0.5, sessions[-1] + 0.5, len(grid) - 0.5, -0.5))  # fmt: skip
     ax.set_yticks(range(len(grid)), grid.index)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("session")
     ax.set_title(f"{SCALE_NAMES.get(scale, scale)}, {LEVEL_NAMES.get(level, level)}")
-    row = {m: i for i, m in enumerate(grid.index)}
-    marks = _events_for(events, group, None if level == "all" else level)
-    for _, e in marks.iterrows():
+    mark_heatmap(ax, events, group=group, level=level, members=list(grid.index))
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label=value)
+    return ax
+
+
+def heatmap_grid(scores: pd.DataFrame, *, scale: str, level: str, group: str, value: str = "score") -> pd.DataFrame:
+    """The member x session table a :func:`heatmap` shows (NaN for missed sessions)."""
+    data = _select(scores, scale, level, group)
+    grid = data.pivot(index="member", columns="session", values=value).sort_index()
+    return grid.reindex(columns=np.arange(1, int(scores["session"].max()) + 1))
+
+
+def mark_heatmap(ax: Axes, events: pd.DataFrame | None, *, group: str, level: str, members: list[str]) -> Axes:
+    """Mark rupture onsets (x) and repairs (o) of one level on a heatmap's member rows."""
+    row = {m: i for i, m in enumerate(members)}
+    for _, e in _events_for(events, group, None if level == "all" else level).iterrows():
         rows = [row[e["member"]]] + ([row[e["source"]]] if e["level"] == "MM" and e["source"] in row else [])
         style = dict(marker="x", color=RUPTURE_COLOUR, s=60, linewidths=2.5) if e["kind"] == "rupture" else dict(marker="o", facecolors="none", edgecolors=REPAIR_COLOUR, s=70, linewidths=2.5)
         ax.scatter([e["session"]] * len(rows), rows, zorder=3, **style)
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, label=value)
     return ax
 
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument
 from .io import read_responses
-from .plots import level_heatmaps, trajectories
+from .plots import heatmap_grid, level_heatmaps, mark_heatmap, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulate import Cohort, Rupture, simulate
 from .simulate.config import LEVELS, RUPTURE_TYPES
@@ -248,6 +248,7 @@ class SimulationExplorer(widgets.VBox):
         scale_bar = ScalarMappable(norm=Normalize(1, 7), cmap="cividis")
         self.figure.colorbar(scale_bar, cax=self.figure.add_axes((0.92, 0.58, 0.012, 0.37)), label="score")
         self.cohort: Cohort | None = None
+        self._layout: tuple | None = None  # what the heatmap axes are drawn for
         c = self.controls
         group_box = W.VBox([W.HTML("<b>The group</b>"), c["n_members"], c["n_sessions"], c["seed"], c["random_ruptures"]])
         rupture_box = W.VBox([W.HTML("<b>The scripted rupture</b>"), c["level"], c["type"], c["member"], c["session"], c["severity"], c["repaired"], c["repaired_at"]])
@@ -255,6 +256,19 @@ class SimulationExplorer(widgets.VBox):
             control.observe(self._update, names="value")
         super().__init__([W.HBox([group_box, rupture_box]), c["scale"], self.image, self.summary])
         self._update()
+
+    def _redraw_data(self, scores: pd.DataFrame, events: pd.DataFrame, scale: str) -> None:
+        """Put new scores and markers into the existing heatmaps (much cheaper than redrawing them)."""
+        group = scores["group"].iloc[0]
+        for level in LEVELS:
+            ax = self.axes[level]
+            if not ax.get_images():
+                continue  # a level without items for this scale
+            grid = heatmap_grid(scores, scale=scale, level=level, group=group)
+            ax.get_images()[0].set_data(grid.to_numpy(dtype=float))
+            for marks in list(ax.collections):
+                marks.remove()
+            mark_heatmap(ax, events, group=group, level=level, members=list(grid.index))
 
     def rupture(self) -> Rupture:
         """The scripted rupture the controls describe."""
@@ -280,13 +294,20 @@ class SimulationExplorer(widgets.VBox):
         quiet = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}}
         self.cohort = simulate(seed=c["seed"], n_members=c["n_members"], n_sessions=c["n_sessions"], ruptures=[rupture], **quiet)
         scores, events = self.cohort.scores(), self.cohort.events
-        axes = self.axes
-        for ax in axes.values():
-            ax.clear()
-        level_heatmaps(scores, scale=c["scale"], events=events, axes=[axes["MM"], axes["ML"], axes["MG"]], colorbar=False)
         strained = [f"m{rupture.member:02d}"] + ([f"m{rupture.source:02d}"] if rupture.source else [])
         shown_level = rupture.level if (c["scale"], rupture.level) in Instrument.default().facets else "all"
-        trajectories(scores, scale=c["scale"], level=shown_level, members=strained, events=events, ax=axes["path"])
+        layout = (c["n_members"], c["n_sessions"], c["scale"])
+        if layout == self._layout:
+            self._redraw_data(scores, events, c["scale"])  # same axes, ticks and titles: swap the data only
+        else:
+            for ax in self.axes.values():
+                ax.clear()
+            heat_axes = [self.axes["MM"], self.axes["ML"], self.axes["MG"]]
+            level_heatmaps(scores, scale=c["scale"], events=events, axes=heat_axes, colorbar=False)
+            self._layout = layout
+        trajectory = self.axes["path"]
+        trajectory.clear()
+        trajectories(scores, scale=c["scale"], level=shown_level, members=strained, events=events, ax=trajectory)
         self.image.value = figure_png(self.figure)
         rows = events[["session", "kind", "level", "type", "member", "source", "cause"]].to_html(index=False, border=0)
         self.summary.value = f"<b>What really happened</b> (the injected truth):{rows}"
