@@ -448,7 +448,7 @@ class VEpisode(_SeriesRule):
         raised = np.full(x.shape, -1)
         alert = np.zeros(x.shape, bool)
         pending = drop.copy()
-        for lag in range(1, self.m + 1):
+        for lag in range(1, min(self.m, S - 1) + 1):  # a rebound needs a later session
             later = np.full(x.shape, np.nan)
             later[:, : S - lag] = x[:, lag:]
             with np.errstate(invalid="ignore", divide="ignore"):
