@@ -87,12 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     p_sim.add_argument("--groups", type=int, default=1)
     p_sim.add_argument("--seed", type=int, default=None)
     p_sim.add_argument("--feedback", action="store_true", help="run every group with change-alert feedback")
-    p_sim.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE", help="model parameters, e.g. n_members=6")
+    p_sim.add_argument("--set", nargs="*", action="extend", default=[], metavar="NAME=VALUE", help="model parameters, e.g. n_members=6")
     for name, help_text in (("detect", "detections of a rule as CSV"), ("evaluate", "a rule's metrics against a cohort's truth")):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("input")
         p.add_argument("--rule", default="change", help=f"one of {', '.join(RULES)}")
-        p.add_argument("--param", nargs="*", default=[], metavar="NAME=VALUE")
+        p.add_argument("--param", nargs="*", action="extend", default=[], metavar="NAME=VALUE")
         p.add_argument("--out", default=None, help="CSV file (default: standard output)")
         if name == "evaluate":
             p.add_argument("--tolerance", nargs=2, type=int, default=[0, 3], metavar=("LOW", "HIGH"))
@@ -110,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             cohort = Cohort.from_dir(path)
             table = evaluate(cohort, _rule(args.rule, args.param).detect(cohort.scores()), tuple(args.tolerance))
             _write(table, args.out)
-    except (GQDataError, GQConfigError, FileNotFoundError, TypeError) as err:
-        lines = str(err).splitlines()
+    except BrokenPipeError:  # e.g. `gqkit detect ... | head`
+        return 0
+    except (GQDataError, GQConfigError, OSError, ValueError, KeyError, TypeError) as err:
+        lines = str(err).splitlines() or [type(err).__name__]
         return _fail("gqkit: " + " | ".join(line.strip() for line in lines[:4]) + (" | ..." if len(lines) > 4 else ""))
     return 0
 

@@ -75,6 +75,15 @@ class ScorePanel:
         missing = [c for c in ("group", "member", "session", "scale", "level", value) if c not in scores.columns]
         if missing:
             raise GQDataError("scores", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="fix the table")
+        session = pd.to_numeric(scores["session"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        checks = [
+            (scores[["group", "member", "scale", "level"]].isna().any(axis=1).to_numpy(), "group, member, scale and level in every row"),
+            (~(np.isfinite(session) & (session >= 1) & (np.floor(session) == session)), "a session that is a whole number of at least 1"),
+            (pd.to_numeric(scores[value], errors="coerce").isna().to_numpy() & scores[value].notna().to_numpy(), f"a number in '{value}'"),
+        ]
+        problems = [Problem(f"row {i}", "", "", expected) for mask, expected in checks for i in scores.index[mask][:20]]
+        if problems:
+            raise GQDataError("scores", problems[:20], max(len(problems) - 20, 0), advice="fix the table")
         dup = scores.duplicated(["group", "member", "session", "scale", "level"]).to_numpy()
         if dup.any():
             where = [Problem(f"row {i}", "", "", "one row per group, member, session, scale and level") for i in scores.index[dup][:20]]
@@ -90,7 +99,7 @@ class ScorePanel:
         n_sessions = int(scores["session"].max()) if len(scores) else 0
         values = np.full((len(units), n_sessions, len(facets)), np.nan)
         if len(scores):
-            values[unit_of, scores["session"].to_numpy(dtype=int) - 1, facet_code] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
+            values[unit_of, session.astype(int) - 1, facet_code] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
         return cls(values, units, np.arange(1, n_sessions + 1), facets)
 
     @classmethod
@@ -143,7 +152,9 @@ class Evidence:
     ``alert`` says where the rule alerts (NaN-free bool); ``strength`` is the continuous
     evidence; ``raised`` the (0-based) session at which the alert can first be raised;
     ``pre``/``post`` the sessions compared (-1 where not applicable); ``criteria`` per-criterion
-    results as 1.0, 0.0 or NaN (not evaluable).
+    results as 1.0, 0.0 or NaN (not evaluable); ``provisional`` marks judgements made on a
+    window cut short by the end of the data, which :meth:`Rule.alerts_now` does not raise (the
+    next session would judge them again on the full window).
     """
 
     alert: np.ndarray
@@ -152,6 +163,7 @@ class Evidence:
     pre: np.ndarray | None = None
     post: np.ndarray | None = None
     criteria: dict[str, np.ndarray] = field(default_factory=dict)
+    provisional: np.ndarray | None = None  # judged on a window cut short by the end of the data
 
 
 # -- the interface ----------------------------------------------------------------------------
@@ -186,6 +198,8 @@ class Rule:
         """Boolean per unit: does the rule raise an alert at the panel's last session?"""
         ev = self.evidence(panel)
         now = ev.alert & (ev.raised == len(panel.sessions) - 1)
+        if ev.provisional is not None:
+            now &= ~ev.provisional
         return now.any(axis=(1, 2))
 
     def detect(self, scores: pd.DataFrame | ScorePanel) -> pd.DataFrame:
@@ -250,8 +264,8 @@ def _previous_observed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _direction(scales: tuple[str, ...], worse: dict[str, float] | None) -> np.ndarray:
     lookup = {**WORSE, **(worse or {})}
     missing = [s for s in scales if s not in lookup]
-    if missing:
-        raise GQConfigError("worse", worse, f"a direction (+1 higher is worse, -1 lower is worse) for {missing}")
+    if missing or any(lookup[s] not in (1, -1) for s in scales):
+        raise GQConfigError("worse", worse, f"a direction, +1 (higher is worse) or -1 (lower is worse), for each of {list(scales)}")
     return np.array([lookup[s] for s in scales], dtype=float)
 
 
@@ -386,8 +400,9 @@ class VEpisode(_SeriesRule):
     Stiles et al. (2004) used a strict (about 2 SD) and Strauss et al. (2006) a looser (about
     1 SD) drop (attribution assumed); Gumz et al. (2012) advise combining within- and
     between-person variability and taking the stricter. The member's *own level* and
-    within-person SD come from their sessions before the drop; the between-person SD from all
-    units' scores before the drop (causal). The rupture is claimed at the drop; the alert is
+    within-person SD come from their sessions before the drop; the "between-person" SD is the
+    SD of every unit's scores before the drop (causal, but a total SD over the whole table: a
+    noisy extra group in the input raises it for everyone). The rupture is claimed at the drop; the alert is
     raised when the rebound -- back above half the drop threshold -- is seen.
 
     Parameters
@@ -493,6 +508,7 @@ class _Sudden(_SeriesRule):
         raised = np.full(shape, -1)
         pre = np.full(shape, -1)
         post = np.full(shape, -1)
+        provisional = np.zeros(shape, bool)
         k = np.arange(1, max(N - 2, 1))  # 0-based pregain positions; suddengains tests k = 2 .. N-2 (1-based)
         if len(k) and N >= 4:
             a, b = x[:, k], x[:, k + 1]
@@ -530,12 +546,13 @@ class _Sudden(_SeriesRule):
                 crit["crit3"][:, k + 1] = np.where((n1 >= 2) & (n2 >= 2), gap > t_crit * pooled, np.nan)
             strength[:, k + 1] = change / self.cutoff
             raised[:, k + 1] = np.minimum(N - 1, k + 3)[None, :, None]
+            provisional[:, k + 1] = (k + 3 > N - 1)[None, :, None]
             pre[:, k + 1], post[:, k + 1] = k[None, :, None], (k + 1)[None, :, None]
         used = ["crit1", "crit2"] + (["crit3"] if self.crit3 else [])
         combined = np.prod([crit[c] for c in used], axis=0)  # NaN propagates even over 0, as in suddengains
         criteria = {c: crit[c] for c in used}
         alert = np.nan_to_num(combined, nan=0.0) == 1
-        return Evidence(alert=alert, strength=strength, raised=raised, pre=pre, post=post, criteria=criteria)
+        return Evidence(alert=alert, strength=strength, raised=raised, pre=pre, post=post, criteria=criteria, provisional=provisional)
 
     def combined(self, panel: ScorePanel) -> np.ndarray:
         """The combined flag per interval (1, 0 or NaN), indexed by postgain session."""
@@ -561,7 +578,9 @@ class SuddenLoss(_Sudden):
     A criterion is NA when its data are missing, and NA propagates into the combined flag even
     where another criterion is 0, as in suddengains. Intervals run from the 2nd to the
     (N-2)-th session; the alert is raised when the post window is complete (postgain + 2, or
-    the last session).
+    the last session). Online, session by session (as simulated feedback), an interval is
+    raised only once its full post window is in, so the last intervals of a series are judged
+    only by :meth:`detect` on the complete data, as suddengains does.
 
     **Deliberate difference:** suddengains' losses use ``sg_crit2_pct = .25`` with the gain
     formula, which makes criterion 2 close to vacuous (a loss passes unless the score *falls*

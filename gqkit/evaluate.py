@@ -36,7 +36,10 @@ class Matching:
     truth : DataFrame
         The ruptures, with ``found`` (bool) and ``delay`` (alert session minus true onset).
     detections : DataFrame
-        The detections, with ``matched`` (bool) and the ``rupture_id`` they matched.
+        The detections, with ``matched`` (bool), the ``rupture_id`` they matched, and
+        ``redundant`` (bool): unmatched, but about a rupture that another detection already
+        found -- the second member of a pair, or a second alert about one V. A redundant alert is
+        neither a hit nor a false alarm.
     """
 
     truth: pd.DataFrame
@@ -78,8 +81,11 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     [{'rupture_id': 'r1', 'found': True, 'delay': 1}, {'rupture_id': 'r2', 'found': False, 'delay': None}]
     """
     low, high = _check_tolerance(tolerance)
-    ruptures = _ruptures(truth)
-    found = detections.reset_index(drop=True)
+    ruptures = _ruptures(truth).astype({"group": str, "member": str}).assign(source=lambda t: t["source"].fillna("").astype(str))
+    missing = [c for c in ("group", "member", "onset", "session", "level") if c not in detections.columns]
+    if missing:
+        raise GQDataError("detections", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="pass a rule's detect() output")
+    found = detections.reset_index(drop=True).astype({"group": str})
     pairs = ruptures.reset_index(names="r").merge(found.reset_index(names="d")[["d", "group", "member", "onset", "session", "level"]],
                                                    on="group", suffixes=("", "_det"))  # fmt: skip
     member_ok = pairs["member_det"].isna() | (pairs["member_det"] == pairs["member"]) | ((pairs["level"] == "MM") & (pairs["member_det"] == pairs["source"]))
@@ -104,15 +110,24 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     det_out = found.assign(matched=False, rupture_id=pd.array([pd.NA] * len(found), dtype="string"))
     det_out.loc[match_d, "matched"] = True
     det_out.loc[match_d, "rupture_id"] = ruptures.loc[match_r, "rupture_id"].to_numpy()
+    eligible_for_found = set(pairs.loc[pairs["r"].isin(match_r), "d"])
+    det_out["redundant"] = ~det_out["matched"] & det_out.index.isin(eligible_for_found)
     return Matching(truth_out, det_out)
 
 
 def _metrics(truth: pd.DataFrame, detections: pd.DataFrame, exposure: float) -> dict[str, float]:
     n_true, n_found = len(truth), int(truth["found"].sum())
-    n_det, n_hit = len(detections), int(detections["matched"].sum())
+    n_hit = int(detections["matched"].sum())
+    n_redundant = int(detections["redundant"].sum()) if "redundant" in detections else 0
+    n_det = len(detections) - n_redundant  # hits and false alarms
     recall = n_found / n_true if n_true else np.nan
     precision = n_hit / n_det if n_det else np.nan
-    f1 = 2 * precision * recall / (precision + recall) if (precision + recall) > 0 else (0.0 if n_true and n_det else np.nan)
+    if n_true and n_found == 0:
+        f1 = 0.0  # nothing found: F1 is 0 whatever the precision
+    elif np.isnan(precision) or np.isnan(recall):
+        f1 = np.nan
+    else:
+        f1 = 2 * precision * recall / (precision + recall)
     delays = truth.loc[truth["found"], "delay"].astype(float)
     return {
         "ruptures": n_true,
@@ -120,6 +135,7 @@ def _metrics(truth: pd.DataFrame, detections: pd.DataFrame, exposure: float) -> 
         "recall": recall,
         "detections": n_det,
         "matched": n_hit,
+        "redundant": n_redundant,
         "precision": precision,
         "f1": f1,
         "false_alarms_per_100": 100 * (n_det - n_hit) / exposure if exposure else np.nan,
@@ -130,6 +146,8 @@ def _metrics(truth: pd.DataFrame, detections: pd.DataFrame, exposure: float) -> 
 def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int] = (0, 3)) -> pd.DataFrame:
     """Precision, recall, F1, false alarms per 100 member-sessions and median delay.
 
+    ``detections`` counts hits and false alarms; ``redundant`` alerts (a second alert about a
+    rupture already found, see :class:`Matching`) are counted apart and left out of precision.
     Rows: ``overall``; one per rupture ``level`` (recall over ruptures of that level, precision
     over detections that claim it); one per rupture ``type`` (recall only: rules do not claim a
     type).
@@ -151,10 +169,10 @@ def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int
         claims = found[found["level"] == level] if len(found) else found
         rows.append({"scope": "level", "key": level, **_metrics(truth[truth["level"] == level], claims, exposure)})
         if not (found["level"] == level).any():
-            rows[-1].update(detections=0, matched=0, precision=np.nan, f1=np.nan, false_alarms_per_100=np.nan)
+            rows[-1].update(detections=0, matched=0, redundant=0, precision=np.nan, false_alarms_per_100=np.nan)
     for kind in ("withdrawal", "confrontation", "cultural"):
         row = _metrics(truth[truth["type"] == kind], found.iloc[0:0], exposure)
-        row.update(detections=np.nan, matched=np.nan, precision=np.nan, f1=np.nan, false_alarms_per_100=np.nan)
+        row.update(detections=np.nan, matched=np.nan, redundant=np.nan, precision=np.nan, f1=np.nan, false_alarms_per_100=np.nan)
         rows.append({"scope": "type", "key": kind, **row})
     return pd.DataFrame(rows)
 

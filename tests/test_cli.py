@@ -51,3 +51,22 @@ def test_bad_arguments_give_one_line_and_exit_2(argv, fragment):
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in run.stderr
+
+
+def test_repeated_options_add_up(tmp_path):
+    folder = tmp_path / "c"
+    assert main(["simulate", str(folder), "--groups", "1", "--seed", "1", "--set", "n_members=4", "--set", "n_sessions=6"]) == 0
+    from gqkit.simulate import Cohort
+
+    cohort = Cohort.from_dir(folder)
+    assert cohort.attended.shape == (1, 4, 6)
+    out = tmp_path / "d.csv"
+    assert main(["detect", str(folder), "--param", "scales=PB", "--param", "threshold=0.1", "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["scale"]) <= {"PB"}
+
+
+def test_file_system_errors_are_one_line(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "gqkit.cli", "simulate", str(tmp_path), "--groups", "1"], capture_output=True, text=True)
+    assert run.returncode == 0
+    run = subprocess.run([sys.executable, "-m", "gqkit.cli", "detect", str(tmp_path), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr

@@ -185,9 +185,10 @@ def test_online_use_session_by_session(rule, scores):
     for t in range(1, len(panel.sessions) + 1):
         now = rule.alerts_now(panel.upto(t))
         assert now.shape == (len(panel.units),)
-        if isinstance(rule, (SuddenLoss, SuddenGain)):
-            continue  # at the end of the data, suddengains judges the last interval on a shorter window
         raised = full[full["session"] == t]
+        if isinstance(rule, (SuddenLoss, SuddenGain)):
+            # offline, suddengains also judges the last intervals on a window cut short by the end of the data
+            raised = raised[raised["session"] - raised["onset"] == 2]
         units = panel.units.assign(alert=now)
         if rule.group_level:
             assert set(units.loc[units.alert, "group"]) == set(raised["group"])
@@ -199,3 +200,37 @@ def test_online_use_session_by_session(rule, scores):
 def test_every_rule_can_drive_the_simulated_feedback(rule):
     cohort = simulate(n_groups=2, seed=3, feedback=rule, n_sessions=6)
     assert (cohort.groups["feedback_rule"] == rule.name).all()
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"session": 0}, "a session that is a whole number of at least 1"),
+        ({"session": 1.5}, "a session that is a whole number of at least 1"),
+        ({"member": None}, "group, member, scale and level in every row"),
+        ({"score": "high"}, "a number in 'score'"),
+    ],
+)
+def test_panel_names_bad_rows_instead_of_guessing(scores, change, fragment):
+    from gqkit import GQDataError
+
+    bad = scores.astype(object).copy()
+    for column, value in change.items():
+        bad.loc[bad.index[3], column] = value
+    with pytest.raises(GQDataError, match=fragment) as info:
+        ChangeAlert().detect(bad)
+    assert f"row {bad.index[3]}" in str(info.value)
+
+
+def test_directions_must_be_plus_or_minus_one():
+    with pytest.raises(GQConfigError, match="a direction, \\+1"):
+        StatusAlert(scales=("PB",), worse={"PB": 0})
+
+
+def test_sudden_loss_online_waits_for_the_full_window():
+    s = _one({1: 6, 2: 6, 3: 6, 4: 6, 5: 3, 6: 3, 7: 6, 8: 6})
+    rule = SuddenLoss(scales=("PB",), cutoff=1.0)
+    panel = ScorePanel.from_scores(s)
+    offline = set(rule.detect(s)["session"])
+    online = {t for t in range(1, 9) if rule.alerts_now(panel.upto(t)).any()}
+    assert online <= offline

@@ -158,3 +158,36 @@ def test_closed_loop_a_perfect_rule_raises_repairs_and_improves_outcomes():
     assert repaired_share(oracle) > repaired_share(off) + 0.1
     assert improvement(oracle) > improvement(off)
     assert (oracle.groups["feedback_rule"] == "oracle").all()
+
+
+def test_the_other_member_of_a_pair_is_redundant_not_a_false_alarm():
+    from gqkit import Rupture
+    from gqkit.detect import DyadDrop
+
+    quiet = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0}
+    cohort = simulate(n_groups=30, seed=1, ruptures=[Rupture(session=8, level="MM", type="confrontation", member=1, source=2, severity=3.0)], **quiet)
+    found = DyadDrop().detect(cohort.scores())
+    matching = match_events(cohort, found)
+    assert matching.truth["found"].mean() > 0.8
+    pairs = matching.detections[(matching.detections["onset"] == 8)]
+    assert pairs["redundant"].sum() >= 0.8 * pairs["matched"].sum()  # the partner's alert
+    overall = evaluate(cohort, found).iloc[0]
+    assert overall["detections"] == len(found) - overall["redundant"]
+    assert overall["precision"] == overall["matched"] / overall["detections"]
+
+
+def test_no_detections_give_recall_and_f1_zero():
+    cohort = simulate(n_groups=3, seed=2)
+    empty = ChangeAlert(threshold=100).detect(cohort.scores())
+    overall = evaluate(cohort, empty).iloc[0]
+    assert overall["recall"] == 0 and overall["f1"] == 0 and np.isnan(overall["precision"])
+
+
+def test_malformed_detections_and_truth_are_named():
+    from gqkit import GQDataError
+
+    cohort = simulate(n_groups=1, seed=2)
+    with pytest.raises(GQDataError, match="a 'onset' column"):
+        match_events(cohort, pd.DataFrame({"group": ["g001"], "member": ["m01"], "session": [3], "level": ["all"]}))
+    ints = _truth([(1, "a", 3, "MM", None)])
+    assert match_events(ints, _detections([(1, "a", 3, 3, "all")])).truth["found"].all()  # integer groups, NA source

@@ -234,3 +234,13 @@ def test_regeneration_reproduces_the_shipped_files_exactly(tmp_path, name):
     assert sorted(p.name for p in path.iterdir()) == sorted(p.name for p in shipped.iterdir())
     for f in path.iterdir():
         assert f.read_bytes() == (shipped / f.name).read_bytes(), f"{name}/{f.name} differs: run `make examples`"
+
+
+def test_a_cohort_folder_with_unknown_ids_is_refused(tmp_path):
+    from gqkit import GQDataError
+
+    path = simulate(n_groups=2, seed=1).to_dir(tmp_path / "c")
+    text = (path / "responses.csv").read_text()
+    (path / "responses.csv").write_text(text.replace("g001,m01,1,", "g009,m01,1,", 1))
+    with pytest.raises(GQDataError, match="(?s)responses.csv: 1 problem .*line 2: expected a group of groups.csv"):
+        Cohort.from_dir(path)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..detect import ScorePanel
+from ..errors import GQDataError, Problem
 from ..instrument import Instrument
 from ..scoring import DEFAULT_PRORATE, score_array
 from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
@@ -142,7 +143,12 @@ class Cohort:
         attended = np.zeros((G, M, S), bool)
         g = pd.Index(tables["groups"]["group"]).get_indexer(wide["group"])
         m = pd.Index(_member_ids(M)).get_indexer(wide["member"])
-        s = wide["session"].to_numpy() - 1
+        s = pd.to_numeric(wide["session"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = (g < 0) | (m < 0) | ~(np.isfinite(s) & (s >= 1) & (s <= S) & (np.floor(s) == s))
+        if bad.any():
+            problems = [Problem(f"line {i + 2}", "", "", f"a group of groups.csv, a member m01..m{M:02d} and a session 1..{S}") for i in np.flatnonzero(bad)[:20]]
+            raise GQDataError("responses.csv", problems, max(int(bad.sum()) - 20, 0), advice="the folder is not a cohort written by gqkit")
+        s = s.astype(int) - 1
         answers[g, m, s] = wide[list(inst.items)].to_numpy(dtype=np.float32, na_value=np.nan)
         attended[g, m, s] = True
         return cls(config=config, answers=answers, attended=attended, **tables)
