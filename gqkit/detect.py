@@ -176,6 +176,7 @@ class Rule:
     """
 
     name: ClassVar[str] = "rule"
+    group_level: ClassVar[bool] = False  # True: alerts name a group, not a member
 
     def get_params(self) -> dict[str, Any]:
         """The rule's parameters by name."""
@@ -241,8 +242,6 @@ class Rule:
         out = out.astype({"group": str, "level": str, "scale": str, "rule": str, "session": "int64", "onset": "int64"})
         order = ["group", "member", "session", "onset", "_k"]  # watched facets in the rule's order
         return out.sort_values(order, na_position="first", kind="stable", ignore_index=True).drop(columns="_k")
-
-    group_level: ClassVar[bool] = False
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -260,7 +259,9 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd
     first_alert = np.full(len(rup), np.iinfo(np.int64).max)
     np.minimum.at(first_alert, positions(alerts), alerts["session"].to_numpy(dtype=np.int64))
     at = positions(rep)  # the rupture each repair repaired
-    names = np.concatenate([member_ids, np.array(["group", "leader"], dtype=object)])  # GROUP = -2, LEADER = -1
+    names = np.empty(len(member_ids) + 2, dtype=object)  # source codes: member index, or GROUP / LEADER (negative)
+    names[: len(member_ids)] = member_ids
+    names[GROUP], names[LEADER] = "group", "leader"
 
     def part(rows: np.ndarray, kind: str, session: np.ndarray, quality: np.ndarray, alert: np.ndarray) -> dict[str, np.ndarray]:
         g = rup["group"].to_numpy()[rows]
