@@ -39,3 +39,29 @@ def test_notebook_01_widget_updates_the_score(browser, lab_url):
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "lab_notebook_01.png"))
     page.close()
+
+
+def test_notebook_02_simulation_explorer_redraws(browser, lab_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab_url}/lab/tree/notebooks/02_simulating_a_group.ipynb?token={TOKEN}&reset", timeout=90_000)
+    panel = page.locator(".jp-NotebookPanel").first
+    expect(panel).to_be_visible(timeout=60_000)
+    page.wait_for_function(KERNEL_READY, timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+    image = panel.locator(".jp-OutputArea .widget-image").first
+    expect(image).to_be_visible(timeout=120_000)
+    before = image.get_attribute("src")
+    assert before is not None and before.startswith(("blob:", "data:"))
+    truth = panel.locator(".jp-OutputArea .widget-html", has_text="What really happened").first
+    expect(truth).to_contain_text("withdrawal", timeout=30_000)
+    kind = panel.locator(".jp-OutputArea .widget-dropdown select").nth(1)  # level, then type
+    kind.scroll_into_view_if_needed()
+    kind.select_option("confrontation")
+    expect(truth).to_contain_text("confrontation", timeout=30_000)
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before], timeout=30_000)
+    SHOTS.mkdir(exist_ok=True)
+    image.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "lab_notebook_02.png"))
+    page.close()
