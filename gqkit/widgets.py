@@ -238,7 +238,7 @@ class SimulationExplorer(widgets.VBox):
             "severity": W.FloatSlider(severity, min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
             "repaired": W.Checkbox(repaired, description="repaired"),
             "repaired_at": W.IntSlider(repaired_at, min=2, max=n_sessions, description="repaired at", continuous_update=False),
-            "scale": W.ToggleButtons(options=[(SCALE_NAMES[s], s) for s in ("PB", "PW", "NR")], value=scale, description="show", style=style),
+            "scale": W.ToggleButtons(options=[("bond (PB)", "PB"), ("work (PW)", "PW"), ("negative (NR)", "NR")], value=scale, description="show", style=style),
         }
         self.image = W.Image(format="png")
         self.summary = W.HTML()
