@@ -15,14 +15,20 @@ KERNEL_READY = """() => {
 }"""
 
 
-def test_notebook_01_widget_updates_the_score(browser, lab_url):
+def run_all(browser, lab_url: str, notebook: str):
+    """Open a notebook in JupyterLab, wait for its kernel, run every cell; return (page, notebook panel)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab_url}/lab/tree/notebooks/01_the_group_questionnaire.ipynb?token={TOKEN}&reset", timeout=90_000)
+    page.goto(f"{lab_url}/lab/tree/notebooks/{notebook}?token={TOKEN}&reset", timeout=90_000)
     panel = page.locator(".jp-NotebookPanel").first
     expect(panel).to_be_visible(timeout=60_000)
     page.wait_for_function(KERNEL_READY, timeout=90_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    return page, panel
+
+
+def test_notebook_01_widget_updates_the_score(browser, lab_url):
+    page, panel = run_all(browser, lab_url, "01_the_group_questionnaire.ipynb")
 
     table = panel.locator(".jp-OutputArea table.gq-scores").first
     expect(table).to_be_visible(timeout=90_000)
@@ -42,13 +48,7 @@ def test_notebook_01_widget_updates_the_score(browser, lab_url):
 
 
 def test_notebook_02_simulation_explorer_redraws(browser, lab_url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{lab_url}/lab/tree/notebooks/02_simulating_a_group.ipynb?token={TOKEN}&reset", timeout=90_000)
-    panel = page.locator(".jp-NotebookPanel").first
-    expect(panel).to_be_visible(timeout=60_000)
-    page.wait_for_function(KERNEL_READY, timeout=90_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page, panel = run_all(browser, lab_url, "02_simulating_a_group.ipynb")
 
     image = panel.locator(".jp-OutputArea .widget-image").first
     expect(image).to_be_visible(timeout=120_000)
