@@ -18,7 +18,6 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument
-from .io import read_responses
 from .plots import heatmap_grid, level_heatmaps, mark_heatmap, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulate import Cohort, Rupture, simulate
@@ -114,8 +113,8 @@ class ScoreExplorer(widgets.VBox):
             self.scores = frame.iloc[0:0]
             self.table.value = "<p>Answer at least one item to see scores.</p>"
             return
-        responses = read_responses(frame, layout="long", instrument=self.instrument)
-        self.scores = score(responses, self.instrument, prorate=self.prorate_slider.value)
+        # the sliders can only hold valid answers, so score checks enough; no need to re-read them
+        self.scores = score(frame.astype({"response": "Float64"}), self.instrument, prorate=self.prorate_slider.value)
         self.table.value = _score_table(self.scores, self.instrument)
 
 
