@@ -28,8 +28,8 @@ print(wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def variates_per_group(members: int = 8, sessions: int = 16) -> int:
-    """How many random numbers the simulator draws per group (see gqkit.simulate.model.draw)."""
-    from gqkit.simulate import model
+    """How many random numbers the simulator draws per group (see gqkit.simulation.streams)."""
+    from gqkit.simulation import model
 
     items = Instrument.default().n_items
     per_session = model.N_U + model.N_Z + 2 * items  # uniforms, normals, item noise, item skips

@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 
-from gqkit.simulate.calibration import calibration_report
+from gqkit.simulation.calibration import calibration_report
 
 n_groups = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 seeds = [int(s) for s in sys.argv[2:]] or [2026]

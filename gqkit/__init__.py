@@ -4,12 +4,26 @@ A sandbox for courses, workshops and researchers: a GQ-structured instrument, va
 import, scoring, simulated groups with known ruptures and repairs, and detection rules.
 """
 
+import sys
+
 from .errors import GQConfigError, GQDataError
 from .instrument import Instrument
 from .io import read_responses, to_wide
 from .scoring import norms, rci, reliability, score
-from .simulate import Cohort, Rupture, SimulationConfig, simulate
+from .simulation import Cohort, Rupture, SimulationConfig, simulate
 from .examples import list_examples, load_example
+from .trials import Trial, trial
+from . import simulation as _simulation
+from .simulation import calibration as _calibration
+
+# The package was called ``gqkit.simulate`` until 0.1, which the function ``gqkit.simulate``
+# hid. Old imports (``from gqkit.simulate import describe_defaults``,
+# ``from gqkit.simulate.calibration import calibration_report``) keep working through these
+# aliases; new code imports from ``gqkit.simulation``.
+for _name, _module in list(sys.modules.items()):
+    if _name == "gqkit.simulation" or _name.startswith("gqkit.simulation."):
+        sys.modules.setdefault("gqkit.simulate" + _name[len("gqkit.simulation"):], _module)
+del _name, _module
 
 __all__ = [
     "Cohort",
@@ -18,6 +32,7 @@ __all__ = [
     "Instrument",
     "Rupture",
     "SimulationConfig",
+    "Trial",
     "list_examples",
     "load_example",
     "norms",
@@ -27,5 +42,6 @@ __all__ = [
     "score",
     "simulate",
     "to_wide",
+    "trial",
 ]
 __version__ = "0.1.0"

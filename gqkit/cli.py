@@ -22,7 +22,7 @@ from .errors import GQConfigError, GQDataError
 from .evaluate import evaluate
 from .io import read_responses
 from .scoring import score
-from .simulate import Cohort, simulate
+from .simulation import Cohort, simulate
 
 RULES = {
     cls.name: cls

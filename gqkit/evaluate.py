@@ -20,7 +20,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .detect import Rule
 from .errors import GQConfigError, GQDataError, Problem
-from .simulate import Cohort, SimulationConfig, simulate
+from .simulation import Cohort, SimulationConfig, simulate
 
 __all__ = ["Matching", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
 
@@ -194,9 +194,9 @@ def pointwise(cohort: Cohort, detections: pd.DataFrame) -> dict[str, float]:
     """
     events = cohort.events
     ruptures = events[events["kind"] == "rupture"]
-    repairs = events[events["kind"] == "repair"].set_index("rupture_id")["session"]
+    resolving = events[(events["kind"] != "rupture") & events["resolved"].fillna(False).astype(bool)]  # a resolved repair or a fade
     n_sessions = cohort.attended.shape[-1]
-    ends = ruptures["rupture_id"].map(repairs).fillna(n_sessions + 1).astype(int)
+    ends = ruptures["rupture_id"].map(resolving.set_index("rupture_id")["session"]).fillna(n_sessions + 1).astype(int)
     open_sessions = {
         (g, m, s) for g, m, start, end in zip(ruptures["group"], ruptures["member"], ruptures["session"], ends) for s in range(start, end)
     }

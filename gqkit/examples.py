@@ -1,6 +1,6 @@
 """Canonical simulated datasets: what they are, how to load them, how to make them again.
 
-Each dataset is a :class:`~gqkit.simulate.Cohort` folder under ``gqkit/data/synthetic/``
+Each dataset is a :class:`~gqkit.simulation.Cohort` folder under ``gqkit/data/synthetic/``
 (``data/synthetic/`` in a checkout points there), with a data card (``README.md``). They ship
 inside the package, so :func:`load_example` works offline from a checkout or an installed
 wheel. ``make examples`` rebuilds them bit for bit from
@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import GQConfigError
-from .simulate import Cohort, Rupture, SimulationConfig, simulate
-from .simulate.cohort import EVENT_COLUMNS
+from .simulation import Cohort, Rupture, SimulationConfig, simulate
+from .simulation.cohort import EVENT_COLUMNS
 
 __all__ = ["EXAMPLES", "list_examples", "load_example", "write_example"]
 
@@ -92,7 +92,7 @@ def list_examples() -> pd.DataFrame:
 
 
 def load_example(name: str) -> Cohort:
-    """Load a shipped dataset as a :class:`~gqkit.simulate.Cohort` (no network needed).
+    """Load a shipped dataset as a :class:`~gqkit.simulation.Cohort` (no network needed).
 
     Examples
     --------
@@ -121,7 +121,7 @@ def _data_card(example: Example, cohort: Cohort) -> str:
 **Good for:** {example.good_for}.
 
 ## How it was made
-Simulated by gqkit's generative model (`gqkit.simulate`); regenerate with `make examples`
+Simulated by gqkit's generative model (`gqkit.simulation`); regenerate with `make examples`
 (a test checks that this reproduces these files byte for byte).
 
 - groups: {example.n_groups}; members per group: {design.n_members}; sessions: {design.n_sessions}
@@ -129,10 +129,11 @@ Simulated by gqkit's generative model (`gqkit.simulate`); regenerate with `make 
 - changes to the default configuration: `{json.dumps(example.overrides, sort_keys=True)}`
 - scripted ruptures (in every group):
 {ruptures}
-- full configuration: `config.json`; defaults and their sources: `gqkit.simulate.describe_defaults()`
+- full configuration: `config.json`; defaults and their sources: `gqkit.simulation.describe_defaults()`
 
 ## What is in it
-- {int((events.kind == 'rupture').sum())} ruptures and {int((events.kind == 'repair').sum())} repairs;
+- {int((events.kind == 'rupture').sum())} ruptures, {int((events.kind == 'repair').sum())} repair attempts
+  ({int(((events.kind == 'repair') & events.resolved).sum())} of them resolved the rupture) and {int((events.kind == 'fade').sum())} ruptures that faded on their own;
   {int(cohort.members.dropped_out.sum())} of {len(cohort.members)} members dropped out;
   {int(cohort.groups.feedback.sum())} of {cohort.n_groups} groups ran with feedback.
 
@@ -140,13 +141,16 @@ Simulated by gqkit's generative model (`gqkit.simulate`); regenerate with `make 
 - `responses.csv`: one row per attended member-session; group, member, session, then the answer to
   each item (`gq01`...), empty where the member skipped the item. Load the tidy long table with
   `gqkit.load_example("{example.name}").responses`.
-- `events.csv`: the injected truth, one row per rupture and per repair: {", ".join(EVENT_COLUMNS)}.
-  A repair's `rupture_id` names the rupture it repaired; `alert_session` is the first session at which the
-  simulated leader saw a feedback alert about that rupture.
-- `outcomes.csv`: group, member, session, oq (OQ-45-like total, 0-180, higher is worse).
-- `members.csv`: group, member, joined, left, dropped_out, baseline_oq, final_oq, n_attended.
-- `groups.csv`: group, feedback, the therapist's factors (0-1), feedback_rule, seed, spawn_key.
-- `config.json`: the simulation configuration.
+- `events.csv`: the injected truth, one row per rupture, per repair attempt and per rupture that faded on its
+  own: {", ".join(EVENT_COLUMNS)}. `rupture_id` links them; `resolved` says whether an attempt ended the
+  rupture (on a rupture row: whether it ended before the course did); `alert_session` is the first session at
+  which the simulated leader saw a feedback alert about that rupture.
+- `outcomes.csv`: group, member, session, oq (OQ-45-like total, 0-180, higher is worse), expected (the recovery
+  curve expected from the member's first OQ), not_on_track, supported (clinical support that session).
+- `members.csv`: group, member, therapist, joined, left, dropped_out, baseline_oq, first_oq, final_oq,
+  n_attended, n_ruptures, n_repaired, n_faded, not_on_track, not_session, n_supported.
+- `groups.csv`: group, therapist, feedback, the therapist's factors (0-1), feedback_rule, seed, spawn_key.
+- `instrument.csv`: the item key (item, scale, level, answer range); `config.json`: the simulation configuration.
 
 The items are gqkit's illustrative items with the Group Questionnaire's structure, not the GQ's wording.
 """

@@ -56,7 +56,7 @@ def test_bad_arguments_give_one_line_and_exit_2(argv, fragment):
 def test_repeated_options_add_up(tmp_path):
     folder = tmp_path / "c"
     assert main(["simulate", str(folder), "--groups", "1", "--seed", "1", "--set", "n_members=4", "--set", "n_sessions=6"]) == 0
-    from gqkit.simulate import Cohort
+    from gqkit.simulation import Cohort
 
     cohort = Cohort.from_dir(folder)
     assert cohort.attended.shape == (1, 4, 6)

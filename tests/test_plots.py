@@ -60,3 +60,38 @@ def test_level_heatmaps_leave_the_empty_cell_empty(classroom):
     assert axes[0].get_title().endswith("no items") and not axes[0].get_images()
     assert all(ax.get_images() for ax in axes[1:])
     plt.close(axes[0].figure)
+
+
+def test_trial_change_draws_each_arm_side_by_side():
+    import pandas as pd
+    from matplotlib.collections import PolyCollection
+
+    from gqkit import GQConfigError, Trial
+    from gqkit.plots import NOT_AT_RISK_COLOUR, trial_change
+
+    rng = np.random.default_rng(0)
+    arms = ["no feedback", "feedback", "committed"]
+    members = pd.DataFrame({"arm": np.repeat(arms, 40), "group": [f"{a}:g{i // 8}" for a in arms for i in range(40)],
+                            "therapist": [f"t{i // 8}" for _ in arms for i in range(40)], "change": rng.normal(8, 15, 120),
+                            "dropped_out": False, "not_on_track": np.tile([True, False, False, False], 30)})  # fmt: skip
+    members.loc[5, "change"] = np.nan  # never seen twice: left out
+    trial = Trial.from_members(members)
+    fig, ax = plt.subplots()
+    assert trial_change(trial, ax=ax) is ax
+    assert [t.get_text() for t in ax.get_xticklabels()] == arms
+    violins = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(violins) == 2 * len(arms)  # one pair per arm: not on track, on track
+    centres = [round(float(np.ptp(x) / 2 + x.min()), 1) for x in (v.get_paths()[0].vertices[:, 0] for v in violins)]
+    colours = [matplotlib.colors.to_hex(v.get_facecolor()[0], keep_alpha=False) for v in violins]
+    assert sorted(zip(centres, colours)) == sorted((i + d, c) for i in range(3) for d, c in ((-0.2, RUPTURE_COLOUR.lower()), (0.2, NOT_AT_RISK_COLOUR.lower())))
+    means = [line for line in ax.get_lines() if line.get_marker() == "D"]
+    on_track = members[~members["not_on_track"]].groupby("arm", sort=False)["change"].mean()
+    np.testing.assert_allclose(means[1].get_ydata(), on_track[arms].to_numpy())
+    assert ax.get_ylabel() == "OQ-45 change from first session (positive = better)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["not on track", "on track"]
+    plt.close(fig)
+    ax = trial_change(trial, by=None)
+    assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == len(arms)
+    plt.close(ax.figure)
+    with pytest.raises(GQConfigError, match="by"):
+        trial_change(trial, by="ruptured")

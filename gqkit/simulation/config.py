@@ -20,6 +20,7 @@ from ..errors import GQConfigError
 __all__ = [
     "GroupDesign",
     "OutcomeModel",
+    "ProgressModel",
     "RelationshipModel",
     "RepairModel",
     "RuptureModel",
@@ -72,6 +73,12 @@ class _Validated:
                 for v in values:
                     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
                         raise GQConfigError(name, value, expected)
+            elif check == "signature":
+                ok = all(isinstance(v, (tuple, list)) and len(v) == len(QUALITIES) and all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v) for v in value.values())
+                if not ok:
+                    raise GQConfigError(name, value, f"one ({', '.join(QUALITIES)}) triple of numbers per rupture type")
+                object.__setattr__(self, f.name, {k: tuple(float(x) for x in v) for k, v in value.items()})
             elif check == "int>=1" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                 raise GQConfigError(name, value, "a whole number of at least 1")
             elif check == "int>=2" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
@@ -91,7 +98,9 @@ class GroupDesign(_Validated):
     enrolment: str = _p("closed", "assumed: closed groups start together; 'rolling' lets members join late")
     late_join_share: float = _p(0.25, "assumed: share of members who join a rolling group late (within its first half)", "share")
     attendance: float = _p(0.88, "assumed: chance a member attends a session", "prob")
-    dropout_hazard: float = _p(0.013, "assumed; calibrated so that early dropout lands at 15-25% (review in Adm. Policy Ment. Health, 2023)", "prob")
+    dropout_hazard: float = _p(0.025, "assumed; hazard of leaving after the first session, calibrated so that early dropout lands at 15-25% (review in Adm. Policy Ment. Health, 2023)", "prob")
+    dropout_decay: float = _p(0.15, "assumed: the hazard falls by this rate per session (hazard x exp(-decay x session)), so dropout is front-loaded: most members who leave do so early (review in Adm. Policy Ment. Health, 2023)", "nonneg")
+    groups_per_therapist: int = _p(2, "each therapist leads this many consecutive groups, as in the GQ feedback trial where each led one feedback and one no-feedback group (Burlingame et al., 2018)", "int>=1")
     item_missing: float = _p(0.01, "assumed: chance an attending member skips an item", "prob")
 
     def _check_more(self) -> None:
@@ -106,7 +115,7 @@ class RelationshipModel(_Validated):
     DICT_DEFAULTS = {
         "intercept": {"PB": 5.2, "PW": 5.0, "NR": 2.4},
         "growth": {"PB": 0.02, "PW": 0.02, "NR": -0.015},
-        "sd_group": {"MM": 0.25, "ML": 0.25, "MG": 0.38},
+        "sd_group": {"MM": 0.3, "ML": 0.3, "MG": 0.45},
     }
 
     intercept: dict = _p(
@@ -131,6 +140,8 @@ class RuptureModel(_Validated):
     DICT_DEFAULTS = {
         "rate": {"MM": 0.012, "ML": 0.01, "MG": 0.01},
         "type_share": {"withdrawal": 0.5, "confrontation": 0.35, "cultural": 0.15},
+        "signatures": {"withdrawal": (-1.0, -0.8, 0.3), "confrontation": (-0.5, -0.5, 1.0), "cultural": (-0.8, -0.5, 0.7)},
+        "visibility": {"withdrawal": 0.4, "confrontation": 1.0, "cultural": 1.0},
     }
 
     rate: dict = _p(
@@ -147,30 +158,42 @@ class RuptureModel(_Validated):
     )
     severity_mean: float = _p(1.2, "assumed: drop in bond and work, in answer-scale points, at onset", "pos")
     severity_sd: float = _p(0.3, "assumed: spread of severities between ruptures", "nonneg")
-    persistence: float = _p(0.88, "assumed: share of an unrepaired strain left one session later; declines can last 6 sessions (Gumz et al., 2012)", "ar")
+    persistence: float = _p(0.9, "assumed: share of an unrepaired strain left one session later; declines can last 6 sessions (Gumz et al., 2012)", "ar")
     spillover: float = _p(0.3, "assumed: share of a strain felt at the member's other levels", "share")
-    bystander: float = _p(0.25, "assumed: share of a visible rupture felt by the other members on member-group items (Burlingame et al., 2021)", "share")
+    bystander: float = _p(0.2, "assumed: share of a visible rupture felt by the other members on member-group items (Burlingame et al., 2021)", "share")
     cultural_leader_share: float = _p(0.5, "assumed: share of cultural ruptures at member-group level whose source is the leader (Miles et al., 2021)", "share")
+    severity_min: float = _p(0.2, "assumed: the mildest rupture a random draw gives (answer-scale points)", "pos")
+    severity_max: float = _p(4.0, "assumed: the most severe rupture a random draw gives (answer-scale points)", "pos")
+    partner_strain: float = _p(0.7, "assumed: the other member of a member-member rupture feels this share of its severity (Burlingame et al., 2021: a member-member rupture touches two members)", "share")
+    fade_hazard: float = _p(0.04, "assumed: chance per session that an unrepaired rupture resolves without a visible repair; declines last up to about 6 sessions (Gumz et al., 2012)", "prob")
+    signatures: dict = _p(
+        None,
+        "Signature of each type on (PB, PW, NR) per unit of severity: withdrawal moves away (bond and work drop), "
+        "confrontation moves against (negative relationship rises) (Safran & Muran, 2000); cultural carries both "
+        "(Owen et al., 2014; Miles et al., 2021). Sizes assumed",
+        "signature",
+    )
+    visibility: dict = _p(
+        None,
+        "assumed: how visible a rupture of each type is to bystanders (0-1); confrontation and microaggressions happen "
+        "in front of the group (Miles et al., 2021), withdrawal is quieter (Safran & Muran, 2000)",
+        "share",
+    )
 
     def _check_more(self) -> None:
         if not math.isclose(sum(self.type_share.values()), 1.0, abs_tol=1e-9):
             raise GQConfigError("RuptureModel.type_share", self.type_share, "shares that add up to 1")
-
-
-# Signature of each rupture type on (PB, PW, NR), per unit of severity. Withdrawal moves the
-# member away (bond and work drop); confrontation moves against (negative relationship rises)
-# (Safran & Muran, 2000). Cultural ruptures carry both (Owen et al., 2014; Miles et al., 2021).
-SIGNATURES = {
-    "withdrawal": (-1.0, -0.8, 0.3),
-    "confrontation": (-0.5, -0.5, 1.0),
-    "cultural": (-0.8, -0.5, 0.7),
-}
-VISIBLE = {"withdrawal": 0.4, "confrontation": 1.0, "cultural": 1.0}  # how visible to bystanders (assumed)
+        if not self.severity_min < self.severity_max:
+            raise GQConfigError("RuptureModel.severity_max", self.severity_max, f"more than severity_min ({self.severity_min})")
 
 
 @dataclass(frozen=True)
 class TherapistModel(_Validated):
-    """The leader's use of feedback and multicultural orientation, drawn per group on 0-1 scales."""
+    """The leader: use of feedback, multicultural orientation and skill, drawn per therapist.
+
+    Factors are on 0-1 scales; each therapist's value is the mean plus ``spread`` x a normal
+    draw, cut to 0-1. A therapist leads ``GroupDesign.groups_per_therapist`` groups.
+    """
 
     commitment: float = _p(0.6, "assumed mean: commitment to measurement-based care; committed therapists get more from feedback (de Jong et al., 2012)", "share")
     openness: float = _p(0.6, "assumed mean: openness to feedback (Chow, 2014)", "share")
@@ -179,41 +202,80 @@ class TherapistModel(_Validated):
     comfort: float = _p(0.6, "assumed mean: cultural comfort (Owen et al., 2011)", "share")
     opportunities: float = _p(0.5, "assumed mean: share of cultural opportunities taken (Owen et al., 2016)", "share")
     spread: float = _p(0.15, "assumed: SD between therapists of each factor (values are cut to 0-1); 0 fixes them", "nonneg")
+    self_doubt_alliance: float = _p(0.8, "assumed size: self-doubt raises members' early alliance with the leader (answer-scale points per unit of self-doubt above the middle, 0.5; Nissen-Lie et al., 2010)", "real")
+    early_sessions: int = _p(6, "assumed: sessions over which that early-alliance effect fades out (Nissen-Lie et al., 2010 measured early alliance)", "int>=1")
+    sd_skill: float = _p(0.3, "assumed; calibrated so therapists hold about 5% of outcome variance (Chow et al., 2015: 5.1%): SD between therapists of the improvement rate (OQ points per session)", "nonneg")
 
     FACTORS = ("commitment", "openness", "self_doubt", "humility", "comfort", "opportunities")
 
 
 @dataclass(frozen=True)
 class RepairModel(_Validated):
-    """Whether and how well the leader repairs a rupture, session by session."""
+    """Whether and how well the leader repairs a rupture, session by session.
+
+    A repair *attempt* has a quality (0-1); it *resolves* the rupture with that probability.
+    A resolved rupture's strain ends and the bond rebounds above its old level in proportion
+    to quality; an attempt that does not resolve changes nothing (a poor attempt is not worse
+    than none), unless it shames the member who made a microaggression.
+    """
 
     base_logit: float = _p(-2.2, "assumed: without an alert, about 1 in 10 ruptures is addressed per session", "real")
-    alert_effect: float = _p(2.4, "assumed: an alert raises the chance, scaled by commitment x openness (de Jong et al., 2012; Chow, 2014)", "real")
+    alert_effect: float = _p(3.0, "assumed: an alert the leader has seen raises the log-odds of an attempt by this, times commitment x openness (de Jong et al., 2012; Chow, 2014)", "real")
     self_doubt_effect: float = _p(0.6, "assumed: self-doubting therapists attend more to strain (Nissen-Lie et al., 2010)", "real")
+    progress_effect: float = _p(0.8, "assumed: members doing better than their expected recovery are easier to repair with (log-odds per 14 OQ points ahead of the curve); symptom gains are followed by a better relationship (Tang & DeRubeis, 1999; Falkenström et al., 2013). This makes the observed repair-outcome link larger than repair's own effect, as in observational studies", "real")
     mco_effect: float = _p(1.5, "assumed: for cultural ruptures, humility, comfort and opportunities taken raise the chance (Owen et al., 2014; Miles et al., 2021)", "real")
     quality_mean: float = _p(0.55, "assumed: mean repair quality (0-1) of an average therapist", "share")
-    quality_openness: float = _p(0.3, "assumed: openness raises repair quality", "real")
-    overshoot: float = _p(0.6, "assumed: a full-quality repair leaves the bond this share of the severity above baseline (the V with a higher right arm; Stiles et al., 2004)", "nonneg")
+    quality_openness: float = _p(0.5, "assumed: openness to feedback raises repair quality (Chow, 2014)", "real")
+    quality_sd: float = _p(0.15, "assumed: spread of repair quality between attempts", "nonneg")
+    overshoot: float = _p(0.6, "assumed: a resolved repair of quality 1 leaves the bond this share of the severity above baseline (the V with a higher right arm; Stiles et al., 2004)", "nonneg")
     bonus_persistence: float = _p(0.9, "assumed: share of the repair's gain kept one session later", "ar")
     shaming: float = _p(0.3, "assumed: chance a response to a microaggression shames the member who made it, scaled by 1 - humility; a new rupture (Miles et al., 2021)", "prob")
 
 
 @dataclass(frozen=True)
+class ProgressModel(_Validated):
+    """OQ progress feedback: an expected recovery curve, not-on-track alerts, clinical support.
+
+    Every member's observed OQ is compared with the curve expected from their first OQ, in
+    every group; only in groups with feedback does the leader see the not-on-track (NOT)
+    alert and, with a chance of commitment x openness, act on it with clinical support
+    (check the alliance, motivation, problem solving; Lambert et al.'s clinical support tools).
+    """
+
+    curve: str = _p("log", "assumed: expected recovery is fastest early (a log-linear dose-response curve, as OQ-Analyst's expected recovery curves; Lambert, 2007)")
+    expected_gain: float = _p(9.5, "assumed: the OQ points a member is expected to improve over a course (about the mean first-to-last change of the default model)", "nonneg")
+    not_margin: float = _p(15.0, "assumed; about the OQ-45 reliable change, calibrated so about 3 in 10 members are ever not on track (group members get NOT alerts often; Alldredge et al., 2020): points above the expected curve that flag a member", "pos")
+    support_gain: float = _p(1.6, "assumed; calibrated so NOT members gain g about .25-.60 from feedback (Barkham et al., 2023): OQ points of extra improvement per supported session", "nonneg")
+    support_sessions: int = _p(6, "assumed: sessions a round of clinical support lasts", "int>=1")
+    support_dropout: float = _p(2.0, "assumed; calibrated to the dropout odds ratio of 1.19 favouring feedback (de Jong et al., 2021): clinical support multiplies the dropout hazard by exp(-this)", "nonneg")
+    not_dropout: float = _p(1.2, "assumed: a member not on track is more likely to leave (hazard x exp(this))", "nonneg")
+
+    def _check_more(self) -> None:
+        if self.curve not in ("log", "linear"):
+            raise GQConfigError("ProgressModel.curve", self.curve, "'log' or 'linear'")
+
+
+@dataclass(frozen=True)
 class OutcomeModel(_Validated):
-    """OQ-45-like totals (0-180, higher is worse) per attended session."""
+    """OQ-45-like totals (0-180, higher is worse) per attended session.
+
+    Each session a member improves by their own rate, plus the effect of their stable
+    relationship with the leader and the group, plus the effect of this session's
+    relationship state (ruptures pull it down, resolved repairs lift it above the member's
+    own level): ruptures and repairs reach the outcome only through the relationship.
+    """
 
     baseline_mean: float = _p(80.0, "assumed: a clinical sample above the OQ-45 cutoff of 63/64 (OQ Measures)", "oq")
     baseline_sd: float = _p(18.0, "assumed: spread of intake OQ-45 totals between members", "nonneg")
-    improvement: float = _p(0.9, "assumed: expected OQ points of improvement per session", "real")
-    sd_member_rate: float = _p(0.95, "assumed: between-member SD of the improvement rate", "nonneg")
-    sd_group_rate: float = _p(0.25, "assumed; calibrated so the outcome ICC lands near .06 (Kivlighan et al., 2020)", "nonneg")
-    alliance_effect: float = _p(0.07, "assumed; calibrated to alliance-outcome r = .17 (Alldredge et al., 2021)", "real")
-    cohesion_effect: float = _p(0.28, "assumed; calibrated to cohesion-outcome r = .26 (Burlingame, McClendon & Yang, 2018)", "real")
-    repair_gain: float = _p(3.5, "assumed: a good repair is a corrective experience that speeds later improvement (OQ points per session at quality 1; Eubanks, Muran & Safran, 2018)", "real")
-    strain_effect: float = _p(2.0, "assumed; calibrated to repaired-vs-unrepaired r = .29 (Eubanks, Muran & Safran, 2018)", "real")
+    improvement: float = _p(1.0, "assumed: expected OQ points of improvement per session", "real")
+    sd_member_rate: float = _p(1.1, "assumed: between-member SD of the improvement rate", "nonneg")
+    sd_group_rate: float = _p(0.03, "assumed; with TherapistModel.sd_skill calibrated so the outcome ICC across groups lands near .06 (Kivlighan et al., 2020)", "nonneg")
+    alliance_effect: float = _p(0.05, "assumed; calibrated to alliance-outcome r = .17 (Alldredge et al., 2021): OQ points per session per answer-scale point of a member's stable alliance with the leader", "real")
+    cohesion_effect: float = _p(0.35, "assumed; calibrated to cohesion-outcome r = .26 (Burlingame, McClendon & Yang, 2018): the same for the member's stable bond with the group", "real")
+    state_effect: float = _p(2.5, "assumed; calibrated to repaired-vs-unrepaired r = .29 (Eubanks, Muran & Safran, 2018): OQ points per session per answer-scale point the relationship stands above or below the member's own level, session by session (within-person alliance effects: Falkenström et al., 2013)", "real")
     sd_session: float = _p(5.0, "OQ-45 reliable change of 14 points implies a measurement SD near 5 (14 = 1.96 x sqrt(2) x 5)", "nonneg")
     reliable_change: float = _p(14.0, "OQ-45 reliable change index (OQ Measures)", "pos")
-    strain_dropout: float = _p(0.5, "assumed: an unrepaired rupture multiplies the dropout hazard by exp(this)", "real")
+    strain_dropout: float = _p(1.0, "assumed: an open rupture multiplies the dropout hazard by exp(this)", "real")
 
 
 @dataclass(frozen=True)
@@ -235,9 +297,10 @@ class SimulationConfig(_Validated):
     therapist: TherapistModel = field(default_factory=TherapistModel)
     repair: RepairModel = field(default_factory=RepairModel)
     outcome: OutcomeModel = field(default_factory=OutcomeModel)
+    progress: ProgressModel = field(default_factory=ProgressModel)
     feedback_share: float = _p(0.0, "share of groups run with feedback on (0 = none; 1 = all)", "share")
 
-    PARTS = ("design", "relationship", "rupture", "therapist", "repair", "outcome")
+    PARTS = ("design", "relationship", "rupture", "therapist", "repair", "outcome", "progress")
 
     def with_overrides(self, **overrides: Any) -> SimulationConfig:
         """A copy with parameters changed by name, e.g. ``n_members=6`` or ``persistence=0.8``.
@@ -253,7 +316,7 @@ class SimulationConfig(_Validated):
             part, _, name = key.rpartition("__")
             owners = [part] if part else [p for p in self.PARTS if name in {f.name for f in dataclasses.fields(getattr(self, p))}]
             if len(owners) != 1 or name not in {f.name for f in dataclasses.fields(getattr(self, owners[0]))}:
-                raise GQConfigError(key, value, "the name of a simulation parameter (see gqkit.simulate.describe_defaults())")
+                raise GQConfigError(key, value, "the name of a simulation parameter (see gqkit.simulation.describe_defaults())")
             changes.setdefault(owners[0], {})[name] = value
         parts = {p: dataclasses.replace(getattr(self, p), **kw) for p, kw in changes.items()}
         return dataclasses.replace(self, **parts, **top)
@@ -271,7 +334,7 @@ class SimulationConfig(_Validated):
     def from_dict(cls, data: dict[str, Any]) -> SimulationConfig:
         """Inverse of :meth:`to_dict`."""
         kinds = {"design": GroupDesign, "relationship": RelationshipModel, "rupture": RuptureModel,
-                 "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel}  # fmt: skip
+                 "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel, "progress": ProgressModel}  # fmt: skip
         parts = {p: kinds[p](**data[p]) for p in cls.PARTS}
         return cls(**parts, **{k: v for k, v in data.items() if k not in cls.PARTS})
 

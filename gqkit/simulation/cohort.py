@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -23,8 +23,9 @@ __all__ = ["Cohort"]
 TABLES = ("groups", "members", "events", "outcomes")
 EVENT_COLUMNS = [
     "event_id", "group", "session", "kind", "level", "type", "member", "source", "severity",
-    "rupture_id", "quality", "alert_session", "alert_seen", "cause",
+    "rupture_id", "quality", "resolved", "alert_session", "alert_seen", "cause",
 ]  # fmt: skip
+EVENT_KINDS = ("rupture", "repair", "fade")
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,10 +41,15 @@ class Cohort:
         group, member, joined, left (last attended session), dropped_out, baseline_oq,
         final_oq, n_attended.
     events : DataFrame
-        The truth: one row per rupture and per repair (see ``EVENT_COLUMNS``); a repair's
-        ``rupture_id`` names the rupture it repaired.
+        The truth (see ``EVENT_COLUMNS``): one row per rupture, per repair *attempt* (kind
+        ``repair``, with its ``quality`` and whether it ``resolved`` the rupture) and per
+        rupture that faded on its own (kind ``fade``); ``rupture_id`` links them. On a rupture
+        row, ``resolved`` says whether the rupture ended (by a repair or by fading) before the
+        course did.
     outcomes : DataFrame
-        group, member, session, oq (OQ-45-like total, 0-180, higher is worse).
+        group, member, session, oq (OQ-45-like total, 0-180, higher is worse), expected (the
+        recovery curve expected from the member's first OQ) and not_on_track (oq at least
+        ``ProgressModel.not_margin`` above it).
     answers : ndarray
         Item answers, shape (groups, members, sessions, items), NaN where not answered.
     attended : ndarray
@@ -57,6 +63,7 @@ class Cohort:
     outcomes: pd.DataFrame
     answers: np.ndarray
     attended: np.ndarray
+    instrument: Instrument = field(default_factory=Instrument.default)
 
     @property
     def n_groups(self) -> int:
@@ -65,7 +72,7 @@ class Cohort:
     @cached_property
     def responses(self) -> pd.DataFrame:
         """Tidy ``responses`` (group, member, session, item, response) for attended sessions."""
-        inst = Instrument.default()
+        inst = self.instrument
         g, m, s = np.nonzero(self.attended)
         n_items = self.answers.shape[-1]
         values = self.answers[g, m, s].ravel()
@@ -84,7 +91,7 @@ class Cohort:
 
         The same table as ``gqkit.score(cohort.responses)``, built without the long detour.
         """
-        inst = Instrument.default()
+        inst = self.instrument
         g, m, s = np.nonzero(self.attended)
         values, n_used = score_array(self.answers[g, m, s].astype(float), inst, prorate)
         facets = inst.facets
@@ -108,7 +115,7 @@ class Cohort:
         The fast path for large studies: the same values as
         ``ScorePanel.from_scores(cohort.scores())`` without building a long table.
         """
-        inst = Instrument.default()
+        inst = self.instrument
         G, M, S, I = self.answers.shape
         values, _ = score_array(self.answers.reshape(G * M * S, I).astype(float), inst, prorate)
         values = values.reshape(G * M, S, -1)
@@ -118,10 +125,17 @@ class Cohort:
 
     # -- files --------------------------------------------------------------------------
     def to_dir(self, path: str | Path) -> Path:
-        """Write the cohort as CSV files plus ``config.json``; :meth:`from_dir` reads it back."""
+        """Write the cohort as CSV files plus ``config.json``; :meth:`from_dir` reads it back.
+
+        ``instrument.csv`` holds the item key the cohort was simulated with (item, scale,
+        level and the answer range; never item wording).
+        """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2, sort_keys=True) + "\n")
+        key = self.instrument.table[["item", "scale", "level"]]
+        low, high = self.instrument.response_range
+        key.assign(low=low, high=high).to_csv(path / "instrument.csv", index=False, lineterminator="\n")
         for name in TABLES:
             getattr(self, name).to_csv(path / f"{name}.csv", index=False, lineterminator="\n")
         wide = self._wide_answers()
@@ -136,7 +150,7 @@ class Cohort:
         tables = {name: pd.read_csv(path / f"{name}.csv", dtype=_DTYPES[name], keep_default_na=name != "groups") for name in TABLES}
         tables = {name: _restore(name, frame) for name, frame in tables.items()}
         wide = pd.read_csv(path / "responses.csv", dtype={"group": str, "member": str})
-        inst = Instrument.default()
+        inst = _read_instrument(path / "instrument.csv")
         G, M, S = len(tables["groups"]), config.design.n_members, config.design.n_sessions
         answers = np.full((G, M, S, inst.n_items), np.nan, dtype=np.float32)
         attended = np.zeros((G, M, S), bool)
@@ -150,7 +164,7 @@ class Cohort:
         s = s.astype(int) - 1
         answers[g, m, s] = wide[list(inst.items)].to_numpy(dtype=np.float32, na_value=np.nan)
         attended[g, m, s] = True
-        return cls(config=config, answers=answers, attended=attended, **tables)
+        return cls(config=config, answers=answers, attended=attended, instrument=inst, **tables)
 
     def equals(self, other: Cohort) -> bool:
         """Same config, same tables, same answers."""
@@ -159,10 +173,12 @@ class Cohort:
             and all(getattr(self, t).equals(getattr(other, t)) for t in TABLES)
             and np.array_equal(self.answers, other.answers, equal_nan=True)
             and np.array_equal(self.attended, other.attended)
+            and self.instrument.response_range == other.instrument.response_range
+            and self.instrument.table[["item", "scale", "level"]].equals(other.instrument.table[["item", "scale", "level"]])
         )
 
     def _wide_answers(self) -> pd.DataFrame:
-        inst = Instrument.default()
+        inst = self.instrument
         g, m, s = np.nonzero(self.attended)
         frame = pd.DataFrame(self.answers[g, m, s], columns=list(inst.items)).astype("Int64")
         frame.insert(0, "session", s + 1)
@@ -177,6 +193,16 @@ class Cohort:
         return f"Cohort({self.n_groups} groups x {d.n_members} members x {d.n_sessions} sessions; {n_rupt} ruptures, {n_rep} repairs)"
 
 
+def _read_instrument(path: Path) -> Instrument:
+    """The item key a cohort folder was written with (older folders have none: the default)."""
+    if not path.exists():
+        return Instrument.default()
+    ranges = pd.read_csv(path, usecols=["low", "high"]).drop_duplicates()
+    if len(ranges) != 1:
+        raise GQDataError(str(path), [Problem("column 'low'/'high'", "", "", "one answer range for every item")])
+    return Instrument.from_csv(path, response_range=(int(ranges["low"].iloc[0]), int(ranges["high"].iloc[0])))
+
+
 def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Give object columns of text the string dtype (pandas 3 infers it already; pandas 2 does not)."""
     objects = [c for c in frame.columns if frame[c].dtype == object]
@@ -188,8 +214,8 @@ def _member_ids(n: int) -> np.ndarray:
 
 
 _DTYPES = {
-    "groups": {"group": str, "feedback_rule": str, "seed": str, "spawn_key": str},
-    "members": {"group": str, "member": str},
+    "groups": {"group": str, "therapist": str, "feedback_rule": str, "seed": str, "spawn_key": str},
+    "members": {"group": str, "member": str, "therapist": str},
     "events": {"event_id": str, "group": str, "member": str, "source": str, "rupture_id": str, "level": str, "type": str, "kind": str, "cause": str},
     "outcomes": {"group": str, "member": str},
 }
@@ -198,23 +224,32 @@ _DTYPES = {
 def _restore(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Give a table read from CSV the dtypes :func:`build` gives it."""
     casts = {
-        "groups": {"group": str, "feedback": bool, "feedback_rule": str, "seed": str, "spawn_key": str},
-        "members": {"group": str, "member": str, "joined": "int64", "left": "Int64", "dropped_out": bool, "baseline_oq": "int64", "final_oq": "Int64", "n_attended": "int64"},
+        "groups": {"group": str, "therapist": str, "feedback": bool, "feedback_rule": str, "seed": str, "spawn_key": str},
+        "members": {"group": str, "member": str, "therapist": str, "joined": "int64", "left": "Int64", "dropped_out": bool, "baseline_oq": "int64",
+                    "first_oq": "Int64", "final_oq": "Int64", "n_attended": "int64", "n_ruptures": "int64", "n_repaired": "int64", "n_faded": "int64",
+                    "not_on_track": bool, "not_session": "Int64", "n_supported": "int64"},
         "events": {"event_id": str, "group": str, "session": "int64", "kind": str, "level": str, "type": str, "member": str, "source": str,
-                   "severity": "float64", "rupture_id": str, "quality": "float64", "alert_session": "Int64", "alert_seen": "boolean", "cause": str},
-        "outcomes": {"group": str, "member": str, "session": "int64", "oq": "int64"},
+                   "severity": "float64", "rupture_id": str, "quality": "float64", "resolved": "boolean", "alert_session": "Int64",
+                   "alert_seen": "boolean", "cause": str},
+        "outcomes": {"group": str, "member": str, "session": "int64", "oq": "int64", "expected": "float64", "not_on_track": bool, "supported": bool},
     }  # fmt: skip
     return frame.astype(casts[name])
 
 
-def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSequence], rule_name: str) -> Cohort:
+def _first_session(flags: np.ndarray) -> np.ndarray:
+    """1-based session of the first True along the last axis, 0 where there is none."""
+    return np.where(flags.any(axis=-1), np.argmax(flags, axis=-1) + 1, 0)
+
+
+def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSequence], rule_name: str, instrument: Instrument) -> Cohort:
     """Turn the model's arrays and logs into a :class:`Cohort`."""
     G, M, S = result.attended.shape
     width = max(3, len(str(G)))
     group_ids = np.array([f"g{k + 1:0{width}d}" for k in range(G)], dtype=object)
+    therapist_ids = np.array([f"t{k + 1:0{width}d}" for k in result.therapist_id], dtype=object)
     members_ids = _member_ids(M)
 
-    groups = pd.DataFrame({"group": group_ids, "feedback": result.feedback})
+    groups = pd.DataFrame({"group": group_ids, "therapist": therapist_ids, "feedback": result.feedback})
     for i, factor in enumerate(TherapistModel.FACTORS):
         groups[factor] = result.therapist[:, i]
     groups["feedback_rule"] = np.where(result.feedback, rule_name, "")
@@ -222,48 +257,72 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
     groups["spawn_key"] = [",".join(map(str, s.spawn_key)) for s in seeds]
     groups = _text_columns(groups)
 
+    events = _events(result, group_ids, members_ids)
     sessions = np.arange(1, S + 1)
     attended_any = result.attended.any(axis=2)
-    last = np.where(attended_any, S - np.argmax(result.attended[:, :, ::-1], axis=2), 0)
-    oq_last = np.take_along_axis(result.oq, np.clip(last - 1, 0, None)[:, :, None], axis=2)[:, :, 0]
+    first, last = _first_session(result.attended), np.where(attended_any, S - np.argmax(result.attended[:, :, ::-1], axis=2), 0)
+    at = lambda session: np.take_along_axis(result.oq, np.clip(session - 1, 0, None)[:, :, None], axis=2)[:, :, 0]  # noqa: E731
+    observed = lambda values: pd.array(np.where(attended_any, values, np.nan).ravel(), dtype="Float64").astype("Int64")  # noqa: E731
+    not_session = _first_session(result.not_on_track)
     members = pd.DataFrame(
         {
             "group": np.repeat(group_ids, M),
             "member": np.tile(members_ids, G),
+            "therapist": np.repeat(therapist_ids, M),
             "joined": (result.joined + 1).ravel(),
             "left": pd.array(np.where(attended_any, last, 0).ravel(), dtype="Int64"),
             "dropped_out": result.dropped.ravel(),
             "baseline_oq": np.rint(result.baseline_oq).astype("int64").ravel(),
-            "final_oq": pd.array(np.where(attended_any, oq_last, np.nan).ravel(), dtype="Float64").astype("Int64"),
+            "first_oq": observed(at(first)),
+            "final_oq": observed(at(last)),
             "n_attended": result.attended.sum(axis=2).ravel(),
+            "not_on_track": (not_session > 0).ravel(),
+            "not_session": pd.array(np.where(not_session > 0, not_session, np.nan).ravel(), dtype="Float64").astype("Int64"),
+            "n_supported": result.supported.sum(axis=2).ravel(),
         }
     )
     members.loc[~attended_any.ravel(), "left"] = pd.NA
-    members = _text_columns(members)
+    counts = _rupture_counts(events, members)
+    members = _text_columns(pd.concat([members, counts], axis=1))
+    members = members[["group", "member", "therapist", "joined", "left", "dropped_out", "baseline_oq", "first_oq", "final_oq", "n_attended",
+                       "n_ruptures", "n_repaired", "n_faded", "not_on_track", "not_session", "n_supported"]]  # fmt: skip
 
     g, m, s = np.nonzero(result.attended)
-    outcomes = pd.DataFrame({"group": group_ids[g], "member": members_ids[m], "session": sessions[s], "oq": result.oq[g, m, s].astype("int64")})
+    outcomes = pd.DataFrame({"group": group_ids[g], "member": members_ids[m], "session": sessions[s], "oq": result.oq[g, m, s].astype("int64"),
+                             "expected": result.expected[g, m, s], "not_on_track": result.not_on_track[g, m, s],
+                             "supported": result.supported[g, m, s]})  # fmt: skip
     outcomes = _text_columns(outcomes)
-    return Cohort(config, groups, members, _events(result, group_ids, members_ids), outcomes, result.responses, result.attended)
+    return Cohort(config, groups, members, events, outcomes, result.responses, result.attended, instrument)
+
+
+def _rupture_counts(events: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Per member: ruptures they were the strained member of, and how many a repair or fading resolved."""
+    ruptures = events[events["kind"] == "rupture"]
+    resolving = events[(events["kind"] != "rupture") & events["resolved"].fillna(False).astype(bool)]
+    how = resolving.set_index("rupture_id")["kind"]
+    ended = ruptures.assign(how=ruptures["rupture_id"].map(how))
+    key = pd.MultiIndex.from_frame(members[["group", "member"]])
+    count = lambda frame: frame.groupby(["group", "member"]).size().reindex(key, fill_value=0).to_numpy()  # noqa: E731
+    return pd.DataFrame({"n_ruptures": count(ended), "n_repaired": count(ended[ended["how"] == "repair"]), "n_faded": count(ended[ended["how"] == "fade"])})
 
 
 def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd.DataFrame:
-    """Rupture and repair rows, linked by rupture_id, ordered by group, session, kind."""
-    rup, rep, alerts = result.ruptures, result.repairs, result.alerts
+    """Rupture, repair-attempt and fade rows, linked by rupture_id, ordered by group, session, kind."""
+    rup, attempts, fades, alerts = result.ruptures, result.attempts, result.fades, result.alerts
     n_max = int(rup["rupture"].max()) + 1 if len(rup) else 1
     key_of = {k: i for i, k in enumerate(rup["group"].to_numpy() * n_max + rup["rupture"].to_numpy())}
+    never = np.iinfo(np.int64).max
 
     def positions(frame: pd.DataFrame) -> np.ndarray:
         return np.array([key_of[k] for k in frame["group"].to_numpy() * n_max + frame["rupture"].to_numpy()], dtype=int)
 
-    first_alert = np.full(len(rup), np.iinfo(np.int64).max)
+    first_alert = np.full(len(rup), never)
     np.minimum.at(first_alert, positions(alerts), alerts["session"].to_numpy(dtype=np.int64))
-    at = positions(rep)  # the rupture each repair repaired
     names = np.empty(len(member_ids) + 2, dtype=object)  # source codes: member index, or GROUP / LEADER (negative)
     names[: len(member_ids)] = member_ids
     names[GROUP], names[LEADER] = "group", "leader"
 
-    def part(rows: np.ndarray, kind: str, session: np.ndarray, quality: np.ndarray, alert: np.ndarray) -> dict[str, np.ndarray]:
+    def part(rows: np.ndarray, kind: str, session: np.ndarray, quality: np.ndarray, resolved: np.ndarray, alert: np.ndarray, order: int) -> dict[str, np.ndarray]:
         g = rup["group"].to_numpy()[rows]
         return {
             "group": group_ids[g],
@@ -276,24 +335,32 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd
             "severity": rup["severity"].to_numpy(dtype=float)[rows],
             "rupture_id": np.array([f"{group_ids[gi]}-r{r + 1:03d}" for gi, r in zip(g, rup["rupture"].to_numpy()[rows])], dtype=object),
             "quality": quality,
-            "alert_session": np.where(alert < np.iinfo(np.int64).max, alert + 1, -1),
+            "resolved": resolved,
+            "alert_session": np.where(alert < never, alert + 1, -1),
             "cause": rup["cause"].to_numpy(dtype=object)[rows],
-            "order": np.full(len(rows), 0 if kind == "rupture" else 1),
+            "order": np.full(len(rows), order),
         }
 
-    all_rows = np.arange(len(rup))
-    repair_session = rep["session"].to_numpy(dtype=int)
-    seen_before = np.where(first_alert[at] <= repair_session, first_alert[at], np.iinfo(np.int64).max)
+    at, faded = positions(attempts), positions(fades)
+    attempt_session = attempts["session"].to_numpy(dtype=int)
+    attempt_resolved = attempts["resolved"].to_numpy(dtype=bool)
+    ended = np.zeros(len(rup), bool)
+    ended[at[attempt_resolved]] = True
+    ended[faded] = True
     parts = [
-        part(all_rows, "rupture", rup["session"].to_numpy(dtype=int), np.full(len(rup), np.nan), first_alert),
-        part(at, "repair", repair_session, rep["quality"].to_numpy(dtype=float), seen_before),
-    ]
+        part(np.arange(len(rup)), "rupture", rup["session"].to_numpy(dtype=int), np.full(len(rup), np.nan), ended, first_alert, 0),
+        part(at, "repair", attempt_session, attempts["quality"].to_numpy(dtype=float), attempt_resolved,
+             np.where(first_alert[at] <= attempt_session, first_alert[at], never), 1),
+        part(faded, "fade", fades["session"].to_numpy(dtype=int), np.full(len(faded), np.nan), np.ones(len(faded), bool),
+             np.full(len(faded), never), 2),
+    ]  # fmt: skip
     cols = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
     order = np.lexsort((cols["rupture_id"].astype(str), cols["order"], cols["session"], cols["group"].astype(str)))
     events = pd.DataFrame({c: v[order] for c, v in cols.items() if c != "order"})
     events["alert_session"] = pd.array(np.where(events["alert_session"] > 0, events["alert_session"], 0), dtype="Int64")
     events.loc[events["alert_session"] == 0, "alert_session"] = pd.NA
     events["alert_seen"] = events["alert_session"].notna().astype("boolean")
+    events["resolved"] = events["resolved"].astype("boolean")
     number = events.groupby("group", sort=False).cumcount() + 1
     events.insert(0, "event_id", events["group"] + "-e" + number.map("{:03d}".format))
     events = events[EVENT_COLUMNS]

@@ -14,10 +14,11 @@ import numpy as np
 from ..detect import ChangeAlert, Rule
 from ..errors import GQConfigError
 from ..instrument import Instrument
-from .cohort import EVENT_COLUMNS, Cohort, build
+from .cohort import EVENT_COLUMNS, EVENT_KINDS, Cohort, build
 from .config import (
     GroupDesign,
     OutcomeModel,
+    ProgressModel,
     RelationshipModel,
     RepairModel,
     RuptureModel,
@@ -30,9 +31,11 @@ from .ruptures import Rupture
 
 __all__ = [
     "EVENT_COLUMNS",
+    "EVENT_KINDS",
     "Cohort",
     "GroupDesign",
     "OutcomeModel",
+    "ProgressModel",
     "RelationshipModel",
     "RepairModel",
     "Rupture",
@@ -52,6 +55,7 @@ def simulate(
     seed: int | np.random.SeedSequence | Sequence[np.random.SeedSequence] | None = None,
     ruptures: Sequence[Rupture] = (),
     feedback: bool | Rule | None = None,
+    instrument: Instrument | None = None,
     **overrides: object,
 ) -> Cohort:
     """Simulate therapy groups answering the instrument, with ruptures, repairs and outcomes.
@@ -71,7 +75,12 @@ def simulate(
     feedback : bool or Rule, optional
         ``True``: every group runs with feedback from the default rule (:class:`ChangeAlert`);
         a rule: every group runs with feedback from that rule; ``False``: no group does;
-        ``None``: the share ``config.feedback_share`` of groups does (default 0).
+        ``None``: the share ``config.feedback_share`` of groups does (default 0). Feedback
+        means both the rule's relationship alerts and the OQ not-on-track alerts
+        (:class:`ProgressModel`) reach the leader.
+    instrument : Instrument, optional
+        The item key members answer (e.g. a licensed key from :meth:`Instrument.from_csv`);
+        default :meth:`Instrument.default`.
     **overrides
         Parameters changed by name, e.g. ``n_members=6`` (see
         :meth:`SimulationConfig.with_overrides`).
@@ -109,5 +118,9 @@ def simulate(
     for r in ruptures:
         if not isinstance(r, Rupture):
             raise GQConfigError("ruptures", r, "a sequence of gqkit.Rupture")
-    result = run(cfg, seeds, Instrument.default(), ruptures, rule, share)
-    return build(result, cfg, seeds, rule.name)
+    if instrument is None:
+        instrument = Instrument.default()
+    elif not isinstance(instrument, Instrument):
+        raise GQConfigError("instrument", instrument, "a gqkit.Instrument (e.g. Instrument.from_csv('key.csv'))")
+    result = run(cfg, seeds, instrument, ruptures, rule, share)
+    return build(result, cfg, seeds, rule.name, instrument)

@@ -1,0 +1,601 @@
+"""The generative model: groups of members answering the instrument session by session.
+
+The model is a pipeline. :func:`setup` fixes what does not change during a course (the
+:class:`World`: therapists, members' stable relationship and distress, who joins when) and
+:func:`run` then applies the steps of a session, in this order, to an explicit
+:class:`State`, for every session:
+
+1. :func:`attend` -- who is there (enrolment, attendance, earlier dropout);
+2. :func:`repair` -- the leader may attempt to repair an open rupture: more likely after an
+   alert the leader has seen, when committed to and open to feedback, when self-doubting, with
+   a member who is doing better than expected, and (for cultural ruptures) with a strong
+   multicultural orientation; an attempt resolves the
+   rupture with a chance equal to its quality; a shaming response to a microaggression opens
+   a new rupture instead;
+3. :func:`fade` -- an unrepaired rupture may resolve on its own, without a visible repair;
+4. :func:`new_ruptures` -- new ruptures begin (random, or scripted by a teacher);
+5. :func:`relationship` -- each member's latent relationship per level x quality = stable
+   member and group effects + growth + autocorrelated noise + the strain of open ruptures
+   (spilling to the member's other levels and to bystanders' member-group ratings) + what
+   resolved repairs left + the early lift a self-doubting leader gives;
+6. :func:`answer` -- members answer the items (latent + item noise, rounded, cut to the scale);
+7. :func:`relationship_feedback` -- in groups with feedback, a detection rule sees the scores
+   up to this session and its alerts reach the leader;
+8. :func:`measure_outcome` -- members fill in the OQ;
+9. :func:`progress_feedback` -- each member's OQ is compared with the recovery curve expected
+   from their first OQ; in groups with feedback the leader sees not-on-track alerts and may act
+   on them with clinical support;
+10. :func:`improve` -- the session's work moves the true OQ: the member's own rate, their
+    stable alliance and cohesion, this session's relationship state (ruptures and repairs
+    reach the outcome only here) and clinical support;
+11. :func:`dropout` -- some members leave: most often early, while a rupture is open or while
+    not on track, less often under clinical support.
+
+A new mechanism is one more step function and one more named random stream
+(:mod:`.streams`): each mechanism draws from its own stream per group, so adding one leaves
+every other mechanism's numbers alone, and a group is the same simulated alone or among
+10,000 others.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..detect import ChangeAlert, Rule, ScorePanel
+from ..errors import GQConfigError
+from ..instrument import Instrument
+from ..scoring import score_array
+from .config import LEVELS, QUALITIES, RUPTURE_TYPES, SimulationConfig, TherapistModel
+from .ruptures import Rupture
+from .streams import Draw, draw_streams, group_seeds, stream_seed
+
+__all__ = ["GROUP", "LEADER", "Result", "check_seed", "group_seeds", "run", "therapist_index"]
+
+L, Q = len(LEVELS), len(QUALITIES)
+MM, ML, MG = range(L)
+PB, PW, NR = range(Q)
+CULTURAL = RUPTURE_TYPES.index("cultural")
+WITHDRAWAL = RUPTURE_TYPES.index("withdrawal")
+LEADER, GROUP = -1, -2  # source codes that are not members
+QSIGN = np.array([1.0, 1.0, -1.0])  # good direction per quality
+N_FACTORS = len(TherapistModel.FACTORS)
+
+
+# -- the random streams ------------------------------------------------------------------
+def layout(config: SimulationConfig, n_items: int) -> dict[str, Draw]:
+    """The named streams a group draws from, with their shapes (see :mod:`.streams`)."""
+    M, S = config.design.n_members, config.design.n_sessions
+    per_slot = Draw((S, M, L))
+    streams = {
+        "arm": Draw((1,)),  # feedback on or off, when only a share of groups has it
+        "group": Draw((L + 1,), "normal"),  # group effect per level, group improvement rate
+        "members": Draw((M, 3 + Q + L * Q), "normal"),  # general factor, intake OQ, rate, quality factors, specific effects
+        "enrolment": Draw((2 * M,)),  # joins late?, when
+        "attendance": Draw((S, M)),
+        "onset": per_slot,
+        "rupture_type": per_slot,
+        "source": per_slot,
+        "severity": Draw((S, M, L), "normal"),
+        "repair": per_slot,
+        "repair_quality": Draw((S, M, L), "normal"),
+        "resolve": per_slot,
+        "shame": per_slot,
+        "fade": per_slot,
+        "relationship": Draw((S, M, L * Q), "normal"),
+        "items": Draw((S, M, n_items), "normal", np.float32),
+        "oq": Draw((S, M), "normal"),
+        "support": Draw((S, M)),
+        "dropout": Draw((S, M)),
+    }
+    if config.design.item_missing > 0:
+        streams["item_missing"] = Draw((S, M, n_items), "uniform", np.float32)
+    return streams
+
+
+def therapist_index(seed: np.random.SeedSequence, groups_per_therapist: int) -> int:
+    """Which therapist leads the group with this seed: groups k, k+1, ... share one."""
+    return seed.spawn_key[-1] // groups_per_therapist if seed.spawn_key else 0
+
+
+def therapist_draws(seeds: Sequence[np.random.SeedSequence], groups_per_therapist: int) -> np.ndarray:
+    """(G, factors + 1) normal draws per group, from its therapist's stream.
+
+    A therapist's stream is the ``"therapist"`` stream of the first group they lead, so a group
+    simulated alone still gets its therapist.
+    """
+    first = [
+        np.random.SeedSequence(s.entropy, spawn_key=(*s.spawn_key[:-1], therapist_index(s, groups_per_therapist) * groups_per_therapist))
+        if s.spawn_key else s
+        for s in seeds
+    ]
+    return np.stack([np.random.default_rng(stream_seed(s, "therapist")).standard_normal(N_FACTORS + 1) for s in first])
+
+
+# -- the world: what a course fixes before its first session -----------------------------
+@dataclass
+class World:
+    """Everything fixed for a run: config, instrument, draws, therapists, members, the script."""
+
+    config: SimulationConfig
+    instrument: Instrument
+    draws: dict[str, np.ndarray]
+    script: dict[str, np.ndarray]
+    rule: Rule
+    therapist: np.ndarray  # (G, factors), 0-1
+    therapist_id: np.ndarray  # (G,) int
+    feedback: np.ndarray  # (G,) bool
+    base: np.ndarray  # (G, M, L, Q) each member's own level of the relationship
+    stable_alliance: np.ndarray  # (G, M) member's own alliance with the leader, above the intercept
+    stable_cohesion: np.ndarray  # (G, M) member's own bond with the group, above the intercept
+    rate: np.ndarray  # (G, M) OQ points of improvement per session
+    baseline_oq: np.ndarray  # (G, M)
+    join_at: np.ndarray  # (G, M) session index
+    item_level: np.ndarray
+    item_quality: np.ndarray
+    signature: np.ndarray  # (types, Q)
+    visibility: np.ndarray  # (types,)
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        """(groups, members, sessions, items)."""
+        G, M = self.base.shape[:2]
+        return G, M, self.config.design.n_sessions, self.instrument.n_items
+
+    def factor(self, name: str) -> np.ndarray:
+        """One therapist factor per group, shaped to broadcast over (G, M, L)."""
+        return self.therapist[:, TherapistModel.FACTORS.index(name)][:, None, None]
+
+
+def _scripted(ruptures: Sequence[Rupture], M: int, S: int) -> dict[str, np.ndarray]:
+    """Scripted ruptures as (S, M, L) arrays shared by every group."""
+    onset = np.zeros((S, M, L), bool)
+    repair = np.zeros((S, M, L), bool)
+    quality = np.zeros((S, M, L))
+    kind = np.zeros((S, M, L), int)
+    severity = np.zeros((S, M, L))
+    source = np.full((S, M, L), LEADER)
+    blocked = np.zeros((M, L), bool)  # slots kept free of random ruptures
+    forced = np.zeros((S, M), bool)  # must attend
+    keep = np.zeros((S, M), bool)  # may not drop out before this session
+    seen: set[tuple[int, int]] = set()
+    for r in ruptures:
+        t, m, lv = r.session - 1, r.member - 1, LEVELS.index(r.level)
+        if (m, lv) in seen:
+            raise GQConfigError("ruptures", r, "at most one scripted rupture per member and level")
+        seen.add((m, lv))
+        src = (r.source - 1) if r.source is not None else ((m + 1) % M if lv == MM else (LEADER if lv == ML else GROUP))
+        if r.type == "cultural" and lv == MG and r.source is None:
+            src = LEADER
+        onset[t, m, lv], kind[t, m, lv], severity[t, m, lv], source[t, m, lv] = True, RUPTURE_TYPES.index(r.type), r.severity, src
+        blocked[m, lv] = True
+        forced[t, m] = True
+        last = (r.repaired_at or r.session) - 1
+        keep[: last + 1, m] = True
+        if lv == MM:
+            blocked[src, MM] = True
+            keep[: last + 1, src] = True
+            forced[t, src] = True
+        if r.repaired_at is not None:
+            repair[r.repaired_at - 1, m, lv], quality[r.repaired_at - 1, m, lv] = True, r.quality
+            forced[r.repaired_at - 1, m] = True
+    return dict(onset=onset, repair=repair, quality=quality, kind=kind, severity=severity, source=source, blocked=blocked, forced=forced, keep=keep)
+
+
+def setup(config: SimulationConfig, seeds: Sequence[np.random.SeedSequence], instrument: Instrument,
+          ruptures: Sequence[Rupture], rule: Rule, feedback_share: float) -> World:  # fmt: skip
+    """Draw every random number and fix the course: therapists, members, enrolment."""
+    d, rel, out, th = config.design, config.relationship, config.outcome, config.therapist
+    G, M, S = len(seeds), d.n_members, d.n_sessions
+    draws = draw_streams(seeds, layout(config, instrument.n_items))
+
+    t_draws = therapist_draws(seeds, d.groups_per_therapist)
+    means = np.array([getattr(th, f) for f in TherapistModel.FACTORS])
+    therapist = np.clip(means + th.spread * t_draws[:, :N_FACTORS], 0, 1)
+    skill = t_draws[:, N_FACTORS]
+
+    members, group = draws["members"], draws["group"]
+    rho, kappa = rel.quality_correlation, rel.level_correlation
+    general = members[:, :, 0][:, :, None, None] * QSIGN
+    per_quality = members[:, :, 3 : 3 + Q][:, :, None, :]
+    specific = np.sqrt(kappa) * per_quality + np.sqrt(1 - kappa) * members[:, :, 3 + Q :].reshape(G, M, L, Q)
+    intercept = np.array([rel.intercept[q] for q in QUALITIES])
+    sd_group = np.array([rel.sd_group[lv] for lv in LEVELS])
+    base = intercept + rel.sd_member * (np.sqrt(rho) * general + np.sqrt(1 - rho) * specific) + (sd_group * group[:, :L])[:, None, :, None] * QSIGN
+
+    late = (draws["enrolment"][:, :M] < d.late_join_share) if d.enrolment == "rolling" else np.zeros((G, M), bool)
+    join_at = np.where(late, 1 + np.floor(draws["enrolment"][:, M:] * max(S // 2 - 1, 1)).astype(int), 0)
+    rate = out.improvement + out.sd_member_rate * members[:, :, 2] + out.sd_group_rate * group[:, L][:, None] + th.sd_skill * skill[:, None]
+    return World(
+        config=config,
+        instrument=instrument,
+        draws=draws,
+        script=_scripted(ruptures, M, S),
+        rule=rule,
+        therapist=therapist,
+        therapist_id=np.array([therapist_index(s, d.groups_per_therapist) for s in seeds]),
+        feedback=draws["arm"][:, 0] < feedback_share,
+        base=base,
+        stable_alliance=(base[:, :, ML, :NR] - intercept[:NR]).mean(axis=-1),
+        stable_cohesion=base[:, :, MG, PB] - intercept[PB],
+        rate=rate,
+        baseline_oq=np.clip(out.baseline_mean + out.baseline_sd * members[:, :, 1], 0, 180),
+        join_at=join_at,
+        item_level=np.array([LEVELS.index(lv) for lv in instrument.table["level"]]),
+        item_quality=np.array([QUALITIES.index(q) for q in instrument.table["scale"]]),
+        signature=np.array([config.rupture.signatures[t] for t in RUPTURE_TYPES]),
+        visibility=np.array([config.rupture.visibility[t] for t in RUPTURE_TYPES]),
+    )
+
+
+# -- the state: what changes from session to session ------------------------------------
+@dataclass
+class State:
+    """Everything that changes during a course, plus what has been recorded so far.
+
+    Rupture *slots* are (group, member, level) arrays: a member has at most one open rupture
+    per level. The ``owner`` slot is the member the rupture is about; in a member-member
+    rupture the other member's slot is strained too (``owner`` False there).
+    """
+
+    G: int
+    M: int
+    S: int
+    I: int
+    n_facets: int
+
+    def __post_init__(self) -> None:
+        G, M, S, I = self.G, self.M, self.S, self.I
+        slots = (G, M, L)
+        self.present = np.zeros((G, M), bool)
+        self.eligible = np.zeros((G, M), bool)
+        self.dropped = np.zeros((G, M), bool)
+        self.active = np.zeros(slots, bool)
+        self.owner = np.zeros(slots, bool)
+        self.scripted = np.zeros(slots, bool)
+        self.seen = np.zeros(slots, bool)
+        self.kind = np.zeros(slots, int)
+        self.onset = np.zeros(slots, int)
+        self.source = np.full(slots, LEADER)
+        self.rid = np.full(slots, -1)
+        self.severity = np.zeros(slots)
+        self.bonus = np.zeros(slots)
+        self.n_ruptures = np.zeros(G, int)
+        self.ar = np.zeros((G, M, L, Q))
+        self.latent = np.zeros((G, M, L, Q))
+        self.oq_true = np.zeros((G, M))
+        self.oq_now = np.full((G, M), np.nan)
+        self.first_oq = np.full((G, M), np.nan)
+        self.first_at = np.full((G, M), -1)
+        self.not_now = np.zeros((G, M), bool)
+        self.support = np.zeros((G, M), int)  # sessions of clinical support left
+        # records
+        self.responses = np.full((G, M, S, I), np.nan, dtype=np.float32)
+        self.attended = np.zeros((G, M, S), bool)
+        self.oq = np.full((G, M, S), np.nan)
+        self.expected = np.full((G, M, S), np.nan)
+        self.not_on_track = np.zeros((G, M, S), bool)
+        self.supported = np.zeros((G, M, S), bool)
+        self.panel = np.full((G * M, S, self.n_facets), np.nan)
+        self.open_now = np.zeros((G * M, S), bool)  # the truth an oracle rule may read
+        self.log: dict[str, list[dict[str, np.ndarray]]] = {"ruptures": [], "attempts": [], "fades": [], "alerts": []}
+
+
+def open_ruptures(w: World, st: State, new: np.ndarray, t: int, kinds: np.ndarray, severity: np.ndarray, source: np.ndarray, cause: str,
+                  scripted: bool) -> None:  # fmt: skip
+    """Start ruptures where ``new`` (G, M, L) is True; member-member ones also strain the source."""
+    if not new.any():
+        return
+    G = st.G
+    flat = new.reshape(G, -1)
+    rank = np.cumsum(flat, axis=1).reshape(new.shape) - 1
+    ids = st.n_ruptures[:, None, None] + rank
+    st.n_ruptures = st.n_ruptures + flat.sum(axis=1)
+    gg, mm, ll = np.nonzero(new)
+    kk, sev, src, rr = kinds[gg, mm, ll], severity[gg, mm, ll], source[gg, mm, ll], ids[gg, mm, ll]
+    pair = ll == MM
+    partner_strain = w.config.rupture.partner_strain
+    for g, m, lv, owner, s, other in ((gg, mm, ll, True, sev, src), (gg[pair], src[pair], ll[pair], False, partner_strain * sev[pair], mm[pair])):
+        k, r = (kk, rr) if owner else (kk[pair], rr[pair])
+        st.active[g, m, lv], st.owner[g, m, lv], st.scripted[g, m, lv], st.seen[g, m, lv] = True, owner, scripted, False
+        st.kind[g, m, lv], st.severity[g, m, lv], st.onset[g, m, lv], st.source[g, m, lv], st.rid[g, m, lv] = k, s, t, other, r
+    st.log["ruptures"].append(dict(group=gg, rupture=rr, session=np.full(len(gg), t), level=ll, type=kk, member=mm, source=src,
+                                   severity=sev, cause=np.full(len(gg), cause)))  # fmt: skip
+
+
+def close(w: World, st: State, done: np.ndarray, gain: np.ndarray) -> None:
+    """End the ruptures whose owner slot is marked in ``done``; add ``gain`` (G, M, L) to the bond."""
+    gg, mm, ll = np.nonzero(done)
+    pair = ll == MM
+    pg, pm = gg[pair], st.source[gg, mm, ll][pair]
+    st.bonus[gg, mm, ll] += gain[gg, mm, ll]
+    st.bonus[pg, pm, MM] += w.config.rupture.partner_strain * gain[gg, mm, ll][pair]
+    st.active[gg, mm, ll] = False
+    st.active[pg, pm, MM] = False
+
+
+# -- the steps of a session --------------------------------------------------------------
+def attend(w: World, st: State, t: int) -> None:
+    """1. Who is there: joined, not dropped out, and came (or must come, for a script)."""
+    st.eligible = (w.join_at <= t) & ~st.dropped
+    st.present = st.eligible & ((w.draws["attendance"][:, t] < w.config.design.attendance) | w.script["forced"][t])
+
+
+def repair(w: World, st: State, t: int) -> None:
+    """2. Repair attempts on ruptures that began at an earlier session."""
+    rep, dr = w.config.repair, w.draws
+    candidate = st.active & st.owner & st.present[:, :, None] & (st.onset < t) & ~st.scripted
+    script = w.script["repair"][t] & st.active & st.owner & st.scripted
+    if not (candidate.any() or script.any()):
+        return
+    cultural = st.kind == CULTURAL
+    use = w.factor("commitment") * w.factor("openness")
+    mco = (w.factor("humility") + w.factor("comfort") + w.factor("opportunities")) / 3
+    ahead = np.where(st.first_at >= 0, expected_recovery(st.first_oq, t - st.first_at, st.S, w.config) - st.oq_true, 0.0)
+    logit = (rep.base_logit + rep.alert_effect * st.seen * use + rep.self_doubt_effect * (w.factor("self_doubt") - 0.5)
+             + rep.progress_effect * (ahead / w.config.outcome.reliable_change)[:, :, None]
+             + np.where(cultural, rep.mco_effect * (mco - 0.5), 0.0))  # fmt: skip
+    attempt = candidate & (dr["repair"][:, t] < 1 / (1 + np.exp(-logit)))
+    shame = attempt & cultural & (st.source >= 0) & (dr["shame"][:, t] < rep.shaming * (1 - w.factor("humility")))
+    quality = np.clip(rep.quality_mean + rep.quality_openness * (w.factor("openness") - 0.5) + rep.quality_sd * dr["repair_quality"][:, t], 0, 1)
+    quality = np.where(script, w.script["quality"][t], quality)
+    resolved = (attempt & ~shame & (dr["resolve"][:, t] < quality)) | script
+    attempt |= script
+    gg, mm, ll = np.nonzero(attempt)
+    st.log["attempts"].append(dict(group=gg, rupture=st.rid[gg, mm, ll], session=np.full(len(gg), t), quality=quality[gg, mm, ll],
+                                   resolved=resolved[gg, mm, ll]))  # fmt: skip
+    close(w, st, resolved, rep.overshoot * quality * st.severity)
+    # a shamed source member ruptures with the leader (Miles et al., 2021)
+    sg, sm, sl = np.nonzero(shame)
+    target = np.zeros_like(shame)
+    target[sg, st.source[sg, sm, sl], ML] = True
+    target &= ~st.active & st.eligible[:, :, None]
+    if target.any():
+        kinds = np.full(target.shape, WITHDRAWAL)
+        severity = np.full(target.shape, w.config.rupture.severity_mean)
+        open_ruptures(w, st, target, t, kinds, severity, np.full(target.shape, LEADER), "shaming", False)
+
+
+def fade(w: World, st: State, t: int) -> None:
+    """3. An open, unscripted rupture may resolve on its own, with no visible repair."""
+    faded = st.active & st.owner & ~st.scripted & (st.onset < t) & (w.draws["fade"][:, t] < w.config.rupture.fade_hazard)
+    if faded.any():
+        gg, mm, ll = np.nonzero(faded)
+        st.log["fades"].append(dict(group=gg, rupture=st.rid[gg, mm, ll], session=np.full(len(gg), t)))
+        close(w, st, faded, np.zeros(faded.shape))
+
+
+def new_ruptures(w: World, st: State, t: int) -> None:
+    """4. Random ruptures begin in free slots; scripted ones begin where the script says."""
+    rup, dr, sc = w.config.rupture, w.draws, w.script
+    G, M = st.G, st.M
+    groups = np.arange(G)
+    u_source = dr["source"][:, t]
+    free = st.present[:, :, None] & ~st.active & ~sc["blocked"]
+    new = free & (dr["onset"][:, t] < np.array([rup.rate[lv] for lv in LEVELS]))
+    # at most one new member-member rupture per group and session, with a free partner
+    first = np.argmax(new[:, :, MM], axis=1)
+    has_mm = new[:, :, MM].any(axis=1)
+    new[:, :, MM] = False
+    partner_ok = st.present & ~st.active[:, :, MM] & ~sc["blocked"][:, MM]
+    partner_ok[groups, first] = False
+    n_ok = partner_ok.sum(axis=1)
+    pick = np.floor(u_source[groups, first, MM] * np.maximum(n_ok, 1)).astype(int)
+    partner = np.argmax(np.cumsum(partner_ok, axis=1) > pick[:, None], axis=1)
+    go = has_mm & (n_ok > 0)
+    new[groups[go], first[go], MM] = True
+    type_edges = np.cumsum([rup.type_share[k] for k in RUPTURE_TYPES])[:-1]
+    kinds = (dr["rupture_type"][:, t][..., None] >= type_edges).sum(-1)
+    severity = np.clip(rup.severity_mean + rup.severity_sd * dr["severity"][:, t], rup.severity_min, rup.severity_max)
+    source = np.empty((G, M, L), int)
+    source[:, :, MM] = partner[:, None]
+    source[:, :, ML] = LEADER
+    other = (np.arange(M)[None, :] + 1 + np.floor(u_source[:, :, MG] * (M - 1)).astype(int)) % M
+    leader_said = u_source[:, :, ML] < rup.cultural_leader_share
+    source[:, :, MG] = np.where(kinds[:, :, MG] == CULTURAL, np.where(leader_said, LEADER, other), GROUP)
+    open_ruptures(w, st, new, t, kinds, severity, source, "random", False)
+    if sc["onset"][t].any():
+        shape = (G, M, L)
+        script = np.broadcast_to(sc["onset"][t], shape) & st.eligible[:, :, None]
+        open_ruptures(w, st, script, t, np.broadcast_to(sc["kind"][t], shape), np.broadcast_to(sc["severity"][t], shape),
+                      np.broadcast_to(sc["source"][t], shape), "scripted", True)  # fmt: skip
+
+
+def relationship(w: World, st: State, t: int) -> None:
+    """5. The latent relationship per member, level and quality at this session."""
+    rel, rup, th = w.config.relationship, w.config.rupture, w.config.therapist
+    G, M = st.G, st.M
+    st.ar = rel.ar * st.ar + rel.sd_session * np.sqrt(1 - rel.ar**2) * w.draws["relationship"][:, t].reshape(G, M, L, Q)
+    amp = np.where(st.active, st.severity * rup.persistence ** (t - st.onset), 0.0)
+    strain = amp[..., None] * w.signature[st.kind]  # (G, M, L, Q)
+    felt = strain + rup.spillover * (strain.sum(axis=2, keepdims=True) - strain)
+    visible = (strain * (w.visibility[st.kind] * st.present[:, :, None])[..., None]).sum(axis=2)  # (G, M, Q)
+    growth = np.array([rel.growth[q] for q in QUALITIES])
+    latent = w.base + growth * t + st.ar + felt + st.bonus[..., None] * QSIGN
+    latent[:, :, MG] += rup.bystander * (visible.sum(axis=1, keepdims=True) - visible)
+    early = max(0.0, 1 - t / th.early_sessions)  # a self-doubting leader's early lift fades out
+    latent[:, :, ML] += (th.self_doubt_alliance * early * (w.factor("self_doubt")[:, :, 0] - 0.5))[:, :, None] * QSIGN
+    st.latent = latent
+    st.bonus *= w.config.repair.bonus_persistence
+
+
+def answer(w: World, st: State, t: int) -> None:
+    """6. Members who came answer the items: latent + item noise, rounded, cut to the scale."""
+    low, high = w.instrument.response_range
+    answers = np.rint(st.latent[:, :, w.item_level, w.item_quality] + w.config.relationship.sd_item * w.draws["items"][:, t])
+    answers = np.clip(answers, low, high)
+    if "item_missing" in w.draws:
+        answers[w.draws["item_missing"][:, t] < w.config.design.item_missing] = np.nan
+    answers[~st.present] = np.nan
+    st.responses[:, :, t] = answers
+    st.attended[:, :, t] = st.present
+
+
+def relationship_feedback(w: World, st: State, t: int) -> None:
+    """7. The feedback rule sees the scores up to this session; its alerts reach the leader."""
+    if not w.feedback.any():
+        return
+    G, M, _, I = w.shape
+    scores, _ = score_array(st.responses[:, :, t].reshape(G * M, I).astype(float), w.instrument)
+    st.panel[:, t] = scores
+    st.open_now[:, t] = st.active.any(axis=-1).reshape(G * M)
+    units = pd.DataFrame({"group": np.repeat(np.arange(G), M), "member": np.tile(np.arange(M), G)})
+    view = ScorePanel(st.panel[:, : t + 1], units, np.arange(1, t + 2), w.instrument.facets, truth=st.open_now[:, : t + 1])
+    alert = w.rule.alerts_now(view).reshape(G, M) & w.feedback[:, None] & st.present
+    for_rupture = st.active & alert[:, :, None]
+    pg, pm = np.nonzero(for_rupture[:, :, MM] & ~st.owner[:, :, MM])  # an alert on the pair's other member
+    for_rupture[pg, st.source[pg, pm, MM], MM] |= st.active[pg, st.source[pg, pm, MM], MM]
+    see(st, for_rupture & st.owner, t)
+
+
+def see(st: State, slots: np.ndarray, t: int) -> None:
+    """The leader now knows about the ruptures in ``slots``; the first time is logged as an alert."""
+    newly = slots & ~st.seen
+    ag, am, al = np.nonzero(newly)
+    st.log["alerts"].append(dict(group=ag, rupture=st.rid[ag, am, al], session=np.full(len(ag), t)))
+    st.seen |= slots
+
+
+def measure_outcome(w: World, st: State, t: int) -> None:
+    """8. Members who came fill in the OQ (true level + measurement error)."""
+    out = w.config.outcome
+    st.oq_now = np.where(st.present, np.clip(np.rint(st.oq_true + out.sd_session * w.draws["oq"][:, t]), 0, 180), np.nan)
+    first = st.present & (st.first_at < 0)
+    st.first_at = np.where(first, t, st.first_at)
+    st.first_oq = np.where(first, st.oq_now, st.first_oq)
+    st.oq[:, :, t] = st.oq_now
+
+
+def expected_recovery(first_oq: np.ndarray, sessions_since: np.ndarray, n_sessions: int, config: SimulationConfig) -> np.ndarray:
+    """The OQ expected ``sessions_since`` sessions after a first OQ of ``first_oq``.
+
+    The curve falls by ``expected_gain`` points over a course, fastest early (``"log"``) or
+    evenly (``"linear"``).
+    """
+    pr = config.progress
+    k = np.maximum(sessions_since, 0)
+    span = max(n_sessions - 1, 1)
+    share = np.log1p(k) / np.log1p(span) if pr.curve == "log" else k / span
+    return first_oq - pr.expected_gain * share
+
+
+def progress_feedback(w: World, st: State, t: int) -> None:
+    """9. Not-on-track alerts from the expected recovery curve; with feedback, clinical support."""
+    pr = w.config.progress
+    expected = expected_recovery(st.first_oq, t - st.first_at, st.S, w.config)
+    st.not_now = st.present & (st.first_at < t) & (st.oq_now - expected >= pr.not_margin)
+    st.expected[:, :, t] = np.where(st.present, expected, np.nan)
+    st.not_on_track[:, :, t] = st.not_now
+    if not w.feedback.any():
+        return
+    use = (w.factor("commitment") * w.factor("openness"))[:, :, 0]
+    act = st.not_now & w.feedback[:, None] & (w.draws["support"][:, t] < use)
+    st.support = np.where(act, pr.support_sessions, st.support)
+    see(st, st.active & st.owner & act[:, :, None], t)  # clinical support checks the alliance
+
+
+def improve(w: World, st: State, t: int) -> None:
+    """10. The session's work moves the true OQ of the members who came (lower is better)."""
+    out, rel = w.config.outcome, w.config.relationship
+    growth = np.array([rel.growth[q] for q in QUALITIES])
+    state = ((st.latent - w.base - growth * t) * QSIGN).mean(axis=(2, 3))  # above (+) or below (-) the member's own level
+    supported = (st.support > 0) & st.present
+    step = (w.rate + out.alliance_effect * w.stable_alliance + out.cohesion_effect * w.stable_cohesion + out.state_effect * state
+            + w.config.progress.support_gain * supported)  # fmt: skip
+    st.oq_true = np.where(st.present, np.clip(st.oq_true - step, 0, 180), st.oq_true)
+    st.supported[:, :, t] = supported
+    st.support = np.where(supported, st.support - 1, st.support)
+
+
+def dropout(w: World, st: State, t: int) -> None:
+    """11. Members leave after the session: front-loaded, more while strained or not on track."""
+    d, out, pr = w.config.design, w.config.outcome, w.config.progress
+    if t >= st.S - 1:
+        return
+    open_strain = (st.active & (st.onset < t)).any(axis=-1)
+    log_hazard = out.strain_dropout * open_strain + pr.not_dropout * st.not_now - pr.support_dropout * (st.support > 0)
+    hazard = np.minimum(d.dropout_hazard * np.exp(-d.dropout_decay * t + log_hazard), 1)
+    leave = st.eligible & ~w.script["keep"][t + 1 :].any(axis=0) & (w.draws["dropout"][:, t] < hazard)
+    st.dropped |= leave
+
+
+STEPS = (attend, repair, fade, new_ruptures, relationship, answer, relationship_feedback, measure_outcome, progress_feedback, improve, dropout)
+
+
+# -- the run -------------------------------------------------------------------------------
+@dataclass
+class Result:
+    """Arrays and event lists produced by :func:`run`; :mod:`.cohort` turns them into tables."""
+
+    responses: np.ndarray  # (G, M, S, I) float32, NaN where not answered
+    attended: np.ndarray  # (G, M, S) bool
+    oq: np.ndarray  # (G, M, S) float, NaN where not attended
+    expected: np.ndarray  # (G, M, S) expected recovery curve, NaN where not attended
+    not_on_track: np.ndarray  # (G, M, S) bool
+    supported: np.ndarray  # (G, M, S) bool: clinical support this session
+    joined: np.ndarray  # (G, M) int, session index
+    dropped: np.ndarray  # (G, M) bool
+    baseline_oq: np.ndarray  # (G, M)
+    therapist: np.ndarray  # (G, factors)
+    therapist_id: np.ndarray  # (G,) int
+    feedback: np.ndarray  # (G,) bool
+    ruptures: pd.DataFrame
+    attempts: pd.DataFrame
+    fades: pd.DataFrame
+    alerts: pd.DataFrame
+
+
+def run(
+    config: SimulationConfig,
+    seeds: Sequence[np.random.SeedSequence],
+    instrument: Instrument,
+    ruptures: Sequence[Rupture] = (),
+    rule: Rule | None = None,
+    feedback_share: float = 0.0,
+) -> Result:
+    """Simulate one batch of groups; see the module docstring for the steps of a session."""
+    for r in ruptures:
+        r.check_fits(config.design.n_members, config.design.n_sessions)
+    w = setup(config, seeds, instrument, ruptures, rule or ChangeAlert(), feedback_share)
+    G, M, S, I = w.shape
+    st = State(G, M, S, I, len(instrument.facets))
+    st.oq_true = w.baseline_oq.copy()
+    for t in range(S):
+        for step in STEPS:
+            step(w, st, t)
+
+    def frame(name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        rows = st.log[name]
+        if not rows:
+            return pd.DataFrame({c: np.array([], dtype=int) for c in columns})
+        return pd.DataFrame({c: np.concatenate([r[c] for r in rows]) for c in columns})
+
+    return Result(
+        responses=st.responses,
+        attended=st.attended,
+        oq=st.oq,
+        expected=st.expected,
+        not_on_track=st.not_on_track,
+        supported=st.supported,
+        joined=w.join_at,
+        dropped=st.dropped,
+        baseline_oq=w.baseline_oq,
+        therapist=w.therapist,
+        therapist_id=w.therapist_id,
+        feedback=w.feedback,
+        ruptures=frame("ruptures", ("group", "rupture", "session", "level", "type", "member", "source", "severity", "cause")),
+        attempts=frame("attempts", ("group", "rupture", "session", "quality", "resolved")),
+        fades=frame("fades", ("group", "rupture", "session")),
+        alerts=frame("alerts", ("group", "rupture", "session")),
+    )
+
+
+def check_seed(seed: object) -> None:
+    """Raise unless ``seed`` is None, a non-negative whole number or a SeedSequence."""
+    ok = seed is None or isinstance(seed, np.random.SeedSequence) or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)
+    if not ok:
+        raise GQConfigError("seed", seed, "None, a whole number of at least 0, or a numpy SeedSequence")
