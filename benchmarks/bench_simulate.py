@@ -28,12 +28,13 @@ print(wall, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def variates_per_group(members: int = 8, sessions: int = 16) -> int:
-    """How many random numbers the simulator draws per group (see gqkit.simulation.streams)."""
-    from gqkit.simulation import model
+    """How many random numbers the simulator draws per group: the sum over its named streams."""
+    from gqkit.simulation import SimulationConfig
+    from gqkit.simulation.model import N_FACTORS, layout
 
-    items = Instrument.default().n_items
-    per_session = model.N_U + model.N_Z + 2 * items  # uniforms, normals, item noise, item skips
-    return sessions * members * per_session + members * (3 + 3 + 9) + model.N_STATIC_Z + 1 + 2 * members
+    config = SimulationConfig.from_overrides(n_members=members, n_sessions=sessions)
+    streams = layout(config, Instrument.default().n_items).values()
+    return sum(int(np.prod(d.shape)) for d in streams) + N_FACTORS + 1  # + the therapist's stream
 
 
 def normals_floor(n_groups: int) -> float:

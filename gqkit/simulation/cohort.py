@@ -282,7 +282,7 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
         }
     )
     members.loc[~attended_any.ravel(), "left"] = pd.NA
-    counts = _rupture_counts(events, members)
+    counts = _rupture_counts(result)
     members = _text_columns(pd.concat([members, counts], axis=1))
     members = members[["group", "member", "therapist", "joined", "left", "dropped_out", "baseline_oq", "first_oq", "final_oq", "n_attended",
                        "n_ruptures", "n_repaired", "n_faded", "not_on_track", "not_session", "n_supported"]]  # fmt: skip
@@ -295,15 +295,20 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
     return Cohort(config, groups, members, events, outcomes, result.responses, result.attended, instrument)
 
 
-def _rupture_counts(events: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """Per member: ruptures they were the strained member of, and how many a repair or fading resolved."""
-    ruptures = events[events["kind"] == "rupture"]
-    resolving = events[(events["kind"] != "rupture") & events["resolved"].fillna(False).astype(bool)]
-    how = resolving.set_index("rupture_id")["kind"]
-    ended = ruptures.assign(how=ruptures["rupture_id"].map(how))
-    key = pd.MultiIndex.from_frame(members[["group", "member"]])
-    count = lambda frame: frame.groupby(["group", "member"]).size().reindex(key, fill_value=0).to_numpy()  # noqa: E731
-    return pd.DataFrame({"n_ruptures": count(ended), "n_repaired": count(ended[ended["how"] == "repair"]), "n_faded": count(ended[ended["how"] == "fade"])})
+def _rupture_counts(result: Result) -> pd.DataFrame:
+    """Per member (group-major): ruptures they were the strained member of, and how many a repair or fading resolved."""
+    G, M = result.dropped.shape
+    rup = result.ruptures
+    n_max = int(rup["rupture"].max()) + 1 if len(rup) else 1
+    owner = np.zeros(G * n_max, int)
+    owner[rup["group"].to_numpy(int) * n_max + rup["rupture"].to_numpy(int)] = rup["group"].to_numpy(int) * M + rup["member"].to_numpy(int)
+
+    def count(frame: pd.DataFrame) -> np.ndarray:
+        keys = frame["group"].to_numpy(int) * n_max + frame["rupture"].to_numpy(int)
+        return np.bincount(owner[keys], minlength=G * M)
+
+    repaired = result.attempts[result.attempts["resolved"].to_numpy(bool)]
+    return pd.DataFrame({"n_ruptures": count(rup), "n_repaired": count(repaired), "n_faded": count(result.fades)})
 
 
 def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd.DataFrame:
