@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from .detect import Rule
+from ._units import run_units
 from .errors import GQConfigError, GQDataError, Problem
 from .simulation import Cohort, SimulationConfig, simulate
 
@@ -275,14 +276,6 @@ def monte_carlo(
     config = config or SimulationConfig()
     seeds = np.random.SeedSequence(seed).spawn(reps)
     args = [(config, rules, n_groups, s, tolerance, r) for r, s in enumerate(seeds)]
-    if executor is None:
-        results = (_unit(*a) for a in args)
-    else:
-        futures = [executor.submit(_unit, *a) for a in args]
-        results = (f.result() for f in futures)
-    if progress:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=reps, desc="monte carlo")
+    results = run_units(_unit, args, executor, progress, "monte carlo")
     table = pd.concat(list(results), ignore_index=True)
     return table.sort_values(["rep", "rule_index"], kind="stable", ignore_index=True).drop(columns="rule_index")

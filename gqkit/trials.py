@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .effect_sizes import hedges_g, odds_ratio
+from ._units import run_units
 from .errors import GQConfigError, GQDataError, Problem
 from .simulation import Cohort, SimulationConfig, group_seeds, simulate
 from .simulation.calibration import pre_post_change
@@ -376,15 +377,7 @@ def trial(
     width = max(3, len(str(n_groups)))
     slices = [(int(s[0]), int(s[-1]) + 1) for s in np.array_split(np.arange(n_groups), n_chunks)]
     args = [(name, kw, config, seeds[lo:hi], lo, width) for name, kw in settings.items() for lo, hi in slices]
-    if executor is None:
-        results = (_unit(*a) for a in args)
-    else:
-        futures = [executor.submit(_unit, *a) for a in args]
-        results = (f.result() for f in futures)
-    if progress:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=len(args), desc="trial")
+    results = run_units(_unit, args, executor, progress, "trial")
     members, groups = zip(*results)
     return Trial.from_members(
         pd.concat(members, ignore_index=True),
