@@ -11,7 +11,7 @@ import time
 
 from gqkit import load_example
 from gqkit.exercises import EXAMPLE_ANSWERS
-from gqkit.widgets import DetectionExplorer, ScoreExplorer, SimulationExplorer
+from gqkit.widgets import DetectionExplorer, RepairExplorer, ScoreExplorer, SimulationExplorer
 
 
 def median_ms(control, values) -> float:
@@ -34,6 +34,13 @@ def main() -> None:
     det = DetectionExplorer(load_example("course"))
     print(f"DetectionExplorer, threshold:            {median_ms(det.controls['knob'], [0.5, 0.7, 0.9, 1.1] * 4):6.0f} ms")
     print(f"DetectionExplorer, rule:                 {median_ms(det.controls['rule'], ['status', 'v_episode', 'dyad_drop', 'change'] * 3):6.0f} ms")
+    rep = RepairExplorer()  # each setting simulates 12 replicate groups; results are cached, so a setting seen before is cheaper
+    qualities = [round(0.05 * i, 2) for i in range(21)]
+    print(f"RepairExplorer, quality (new settings):  {median_ms(rep.controls['quality'], qualities):6.0f} ms")
+    print(f"RepairExplorer, quality (seen before):   {median_ms(rep.controls['quality'], qualities):6.0f} ms")
+    print(f"RepairExplorer, repair session:          {median_ms(rep.controls['repair_session'], [6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 'never']):6.0f} ms")
+    both = [median_ms(rep.controls["severity"], [0.5, 1.0, 1.5, 2.5, 3.0, 1.2, 2.2]), median_ms(rep.controls["level"], ["MM", "MG", "ML"] * 2)]
+    print(f"RepairExplorer, severity and level (both arms new): {statistics.median(both):6.0f} ms (severity {both[0]:.0f}, level {both[1]:.0f})")
 
 
 if __name__ == "__main__":

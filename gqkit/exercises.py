@@ -15,7 +15,7 @@ import pandas as pd
 from .instrument import LEVEL_NAMES, Instrument
 from .io import read_responses
 from .scoring import DEFAULT_PRORATE, rci, score
-from .simulate import Cohort, Rupture, simulate
+from .simulation import Cohort, Rupture, simulate
 
 __all__ = [
     "EXAMPLE_ANSWERS",
@@ -182,3 +182,131 @@ def check_best_mg_rule(answer: str | None) -> Feedback:
     if str(answer).strip().lower() == best:
         return Feedback(True, f"{best} finds {recall[best]:.0%} of the member-group ruptures.")
     return Feedback(False, "evaluate each rule on load_example('course') and compare the recall in the ('level', 'MG') row.")
+
+
+# -- notebook 04: repair and outcomes ---------------------------------------------------------
+__all__ += ["check_definition_gap", "check_early_repair", "check_unresolved_members", "repair_cohort"]
+
+
+def repair_cohort() -> Cohort:
+    """The cohort of notebook 04: 200 groups of the default model (random ruptures, repairs, dropout)."""
+    return simulate(n_groups=200, seed=2018)
+
+
+def check_unresolved_members(answer: int | None, cohort: Cohort | None = None) -> Feedback:
+    """Exercise (notebook 04): how many members had a rupture still open at the end?
+
+    Open means neither ended by a repair nor faded on its own; read it from the members table
+    (``n_ruptures``, ``n_repaired``, ``n_faded``).
+    """
+    if answer is None:
+        return Feedback(None, "replace None with a number of members and run the cell again.")
+    members = (cohort or repair_cohort()).members
+    truth = int(((members["n_ruptures"] - members["n_repaired"] - members["n_faded"]) > 0).sum())
+    try:
+        given = float(answer)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return Feedback(False, f"expected a number of members, got {answer!r}.")
+    if given == truth:
+        return Feedback(True, f"{truth} members still had an open rupture when the group ended.")
+    hint = "count members, not ruptures: a member counts once however many ruptures stayed open." if given > truth else ""
+    return Feedback(False, f"a rupture is open when it was neither repaired nor faded: n_ruptures - n_repaired - n_faded > 0. {hint}".strip())
+
+
+def _status_gaps(cohort: Cohort) -> dict[str, float]:
+    from .repair import DEFINITIONS, member_status, status_summary
+
+    gaps = {}
+    for definition in DEFINITIONS:
+        table = status_summary(member_status(cohort, definition))
+        gaps[definition] = float(table.loc["unrepaired", "oq_change"] - table.loc["repaired", "oq_change"])
+    return gaps
+
+
+def check_definition_gap(answer: str | None, cohort: Cohort | None = None) -> Feedback:
+    """Exercise (notebook 04): under which definition of *repaired* do repaired members look better?
+
+    The answer names the definition (``"attempt"`` or ``"resolved"``) under which the gap in
+    mean OQ change between unrepaired and repaired members is larger.
+    """
+    if answer is None:
+        return Feedback(None, "replace None with 'attempt' or 'resolved'.")
+    gaps = _status_gaps(cohort or repair_cohort())
+    best = max(gaps, key=gaps.get)
+    given = str(answer).strip().lower().strip("'\"")
+    if given not in gaps:
+        return Feedback(False, f"answer 'attempt' or 'resolved', not {answer!r}.")
+    if abs(gaps["attempt"] - gaps["resolved"]) < 0.05:
+        return Feedback(True, f"in this cohort the two definitions give the same gap ({best}: {gaps[best]:.1f} OQ points).")
+    if given == best:
+        other = min(gaps, key=gaps.get)
+        return Feedback(True, f"the gap is {gaps[best]:.1f} OQ points under '{best}' and {gaps[other]:.1f} under '{other}'.")
+    return Feedback(False, "run status_summary(member_status(cohort, definition)) for both definitions and compare unrepaired minus repaired oq_change.")
+
+
+def check_early_repair(answer: float | None) -> Feedback:
+    """Exercise (notebook 04): how much does an early repair lower the last OQ?
+
+    With the explorer's defaults (a member-leader withdrawal of severity 2.0 at session 5,
+    repair quality 0.8): the member's OQ at the last session with the repair at session 12
+    minus with the repair at session 6, one decimal.
+    """
+    from .repair import repair_contrast
+
+    late = repair_contrast(repair_session=12).summary()["final_oq_with"]
+    early = repair_contrast(repair_session=6).summary()["final_oq_with"]
+    return _check_number(answer, late - early, 0.15, "read the OQ at the last session with the repair ('with the repair') at 12, then at 6, and subtract.")
+
+
+# --- notebook 05: feedback and the therapist ------------------------------------------------
+__all__ += ["check_commitment_effect", "check_feedback_subgroup", "feedback_box_trial"]
+
+_FEEDBACK_SUBGROUPS = ("not on track", "on track", "ruptured", "never ruptured")
+
+
+def feedback_box_trial(**settings: object):  # -> gqkit.Trial
+    """Notebook 05's trial in a box: 100 groups per arm, feedback off vs on, seed 1 (cached)."""
+    key = tuple(sorted(settings.items()))
+    if key not in _FEEDBACK_TRIALS:
+        from .trials import trial
+
+        arms = {"no feedback": {"feedback": False}, "feedback": {"feedback": True}}
+        _FEEDBACK_TRIALS[key] = trial(arms, n_groups=100, seed=1, progress=False, **settings)
+    return _FEEDBACK_TRIALS[key]
+
+
+_FEEDBACK_TRIALS: dict = {}
+
+
+def _g(t, subgroup: str) -> float:
+    e = t.effects
+    return float(e[(e["measure"] == "hedges_g change") & (e["subgroup"] == subgroup)]["estimate"].iloc[0])
+
+
+def check_feedback_subgroup(answer: str | None) -> Feedback:
+    """Exercise (notebook 05): which subgroup gains most from feedback (largest Hedges g of change)?
+
+    Computed from :func:`feedback_box_trial`; the answer is a subgroup name of ``trial.effects``.
+    """
+    if answer is None:
+        return Feedback(None, f"replace None with one of {', '.join(repr(s) for s in _FEEDBACK_SUBGROUPS)}.")
+    given = str(answer).strip().lower().strip("'\"").replace("_", " ").replace("-", " ")
+    if given not in _FEEDBACK_SUBGROUPS:
+        return Feedback(False, f"answer with one of {', '.join(repr(s) for s in _FEEDBACK_SUBGROUPS)}, not {answer!r}.")
+    t = feedback_box_trial()
+    gs = {s: _g(t, s) for s in _FEEDBACK_SUBGROUPS}
+    best = max(gs, key=gs.get)
+    if given == best:
+        return Feedback(True, f"g = {gs[best]:.2f} for members {best}, against {_g(t, 'all'):.2f} for everyone: "
+                              "the alert reaches the therapist exactly for the members who need a change of course.")  # fmt: skip
+    return Feedback(False, f"g is {gs[given]:.2f} for '{given}'. Filter trial.effects to measure == 'hedges_g change' and compare the subgroups.")
+
+
+def check_commitment_effect(answer: float | None, commitment: float = 0.0) -> Feedback:
+    """Exercise (notebook 05): Hedges g of change for not-on-track members when therapists' commitment is near 0.
+
+    The trial in a box (:func:`feedback_box_trial`) with ``commitment=0.0``, two decimals.
+    """
+    t = feedback_box_trial(commitment=commitment)
+    return _check_number(answer, _g(t, "not on track"), 0.015,
+                         f"run the trial in a box again with commitment={commitment} and read the 'not on track' row of measure 'hedges_g change'.")  # fmt: skip

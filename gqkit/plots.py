@@ -240,7 +240,7 @@ def repair_paths(contrast, *, axes=None):
         shown = [line for line in ax.get_lines() if line.get_visible()]
         if ax is left:
             _artist(ax, "gq-before").set_ydata([before] * 2)
-            ax.legend(handles=shown, loc="best", fontsize="small", ncol=2)
+            ax.legend(handles=shown, loc="upper right" if contrast.scale == "NR" else "lower right", fontsize="small", ncol=2)
     left.set_ylim(1, 7)
     left.set_ylabel("score (1-7)")
     left.set_title(f"{contrast.label} of m{rupture.member:02d} (mean of {contrast.n_groups} groups)", fontsize="medium")

@@ -13,17 +13,19 @@ from collections.abc import Mapping
 
 import ipywidgets as widgets
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument
 from .plots import heatmap_grid, level_heatmaps, mark_heatmap, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
-from .simulate import Cohort, Rupture, simulate
-from .simulate.config import LEVELS, RUPTURE_TYPES
+from .simulation import Cohort, Rupture, simulate
+from .simulation.config import LEVELS, RUPTURE_TYPES
 
-__all__ = ["DetectionExplorer", "RCIExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
+__all__ = ["DetectionExplorer", "RCIExplorer", "RepairExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
 
 
 
@@ -392,4 +394,188 @@ class DetectionExplorer(widgets.VBox):
             shown.round(2).to_html(classes="gq-metrics", na_rep="-")
             + f"<p>Session by session instead (the trap): recall {point['recall']:.2f}, precision {point['precision']:.2f}"
             f" over {point['ruptured_member_sessions']} ruptured member-sessions.</p>"
+        )
+
+
+class RepairExplorer(widgets.VBox):
+    """Time a rupture's repair and set its quality; watch one member's relationship and OQ.
+
+    A scripted rupture strains member ``member`` at session ``onset``. The controls set its
+    level and severity, the session the leader repairs it (or *never*) and the repair's
+    quality. The figure shows the member's relationship score at the rupture's level and
+    the member's OQ, with the repair and never repaired, each the mean of ``n_groups`` quiet
+    replicate groups that share every other random number
+    (:func:`gqkit.repair.repair_contrast`). The repair slider only offers sessions after the
+    onset, so an impossible repair cannot be chosen; if an update fails anyway, the explorer
+    says so in :attr:`message` and keeps the last picture.
+
+    Attributes
+    ----------
+    controls : dict
+        Name -> control: ``level``, ``severity``, ``repair_session`` (a session or
+        :attr:`NEVER`), ``quality``, ``scale``. Set ``.value`` to drive the explorer.
+    contrast : RepairContrast
+        The latest result; ``contrast.summary()`` holds the numbers shown.
+    image : Image
+        The figure as PNG.
+    summary, message : HTML
+        The numbers, and a short note when an update failed (empty otherwise).
+    error : Exception or None
+        The last update's failure, if any.
+
+    Examples
+    --------
+    >>> ex = RepairExplorer(quality=1.0)
+    >>> s = ex.contrast.summary()
+    >>> s["after_with"] > s["after_without"]
+    True
+    >>> ex.controls["repair_session"].value = RepairExplorer.NEVER
+    >>> ex.contrast.repaired, ex.controls["quality"].disabled
+    (False, True)
+    """
+
+    NEVER = "never"
+
+    def __init__(
+        self,
+        *,
+        level: str = "ML",
+        type: str = "withdrawal",
+        member: int = 1,
+        onset: int = 5,
+        severity: float = 2.0,
+        repair_session: int | str | None = 8,
+        quality: float = 0.8,
+        scale: str = "PB",
+        n_groups: int = 12,
+        seed: int = 1,
+        n_members: int = 8,
+        n_sessions: int = 16,
+    ):
+        from .errors import GQConfigError
+        from .plots import repair_paths
+        from .repair import repair_contrast
+
+        self._contrast_of, self._draw = repair_contrast, repair_paths
+        if repair_session is None:
+            repair_session = self.NEVER
+        if not (isinstance(n_sessions, int) and n_sessions >= 3):
+            raise GQConfigError("n_sessions", n_sessions, "a whole number of at least 3")
+        if not (isinstance(onset, int) and 1 <= onset < n_sessions):
+            raise GQConfigError("onset", onset, f"a session from 1 to {n_sessions - 1} (one before the last)")
+        if repair_session != self.NEVER and not (isinstance(repair_session, int) and onset < repair_session <= n_sessions):
+            raise GQConfigError("repair_session", repair_session, f"a session from {onset + 1} to {n_sessions}, or 'never'")
+        if not 0.5 <= severity <= 3.0:
+            raise GQConfigError("severity", severity, "a drop from 0.5 to 3.0 answer-scale points")
+        if not 0 <= quality <= 1:
+            raise GQConfigError("quality", quality, "a quality from 0 to 1")
+        self._fixed = dict(type=type, member=member, onset=onset, n_groups=n_groups, seed=seed, n_members=n_members, n_sessions=n_sessions)
+        W = widgets
+        sessions = [(str(s), s) for s in range(onset + 1, n_sessions + 1)] + [("never", self.NEVER)]
+        self.controls = {
+            "level": W.Dropdown(options=[(LEVEL_NAMES[lv], lv) for lv in LEVELS], value=level, description="level"),
+            "severity": W.FloatSlider(severity, min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
+            "repair_session": W.SelectionSlider(options=sessions, value=repair_session, description="repair at", continuous_update=False),
+            "quality": W.FloatSlider(quality, min=0.0, max=1.0, step=0.05, description="quality", continuous_update=False),
+            "scale": W.Dropdown(options=[("bond (PB)", "PB"), ("work (PW)", "PW"), ("negative (NR)", "NR")], value=scale, description="scale"),
+        }
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.summary = W.HTML()
+        self.message = W.HTML()
+        self.error: Exception | None = None
+        self.contrast = None
+        self.figure = Figure(figsize=(11, 3.7), dpi=72)
+        self.axes = tuple(self.figure.subplots(1, 2))
+        self.figure.subplots_adjust(left=0.06, right=0.985, top=0.9, bottom=0.14, wspace=0.2)
+        self._canvas = FigureCanvasAgg(self.figure)
+        self._background: tuple | None = None  # (what it shows, the pixels without the lines)
+        self._oq_key: tuple | None = None
+        self._oq_limits: tuple[float, float] = (0.0, 180.0)
+        c = self.controls
+        for control in c.values():
+            control.layout.width = "100%"  # fill its column
+        column = W.Layout(width="290px", margin="0 14px 6px 0")
+        rupture_box = W.VBox([W.HTML(f"<b>Rupture</b>: {html.escape(type)} of m{member:02d}, session {onset}"), c["level"], c["severity"]], layout=column)
+        repair_box = W.VBox([W.HTML("<b>Repair</b>: when, and how well?"), c["repair_session"], c["quality"]], layout=column)
+        shown_box = W.VBox([W.HTML(f"<b>Shown</b>: means of {n_groups} groups"), c["scale"]], layout=column)
+        for control in c.values():
+            control.observe(self._update, names="value")
+        box = W.HBox([rupture_box, repair_box, shown_box], layout=W.Layout(flex_flow="row wrap"))
+        super().__init__([box, self.message, self.image, self.summary])
+        self._update()
+
+    def _update(self, change: object = None) -> None:
+        """Recompute and redraw; never lets an exception escape (a widget callback must not)."""
+        try:
+            c = {name: control.value for name, control in self.controls.items()}
+            never = c["repair_session"] == self.NEVER
+            self.controls["quality"].disabled = never
+            f = self._fixed
+            self.contrast = self._contrast_of(
+                level=c["level"], type=f["type"], member=f["member"], onset=f["onset"], severity=c["severity"],
+                repair_session=None if never else c["repair_session"], quality=c["quality"], scale=c["scale"],
+                n_groups=f["n_groups"], seed=f["seed"], n_members=f["n_members"], n_sessions=f["n_sessions"],
+            )  # fmt: skip
+            self._draw(self.contrast, axes=self.axes)
+            self._steady_oq_axis((c["level"], c["severity"], c["scale"]))
+            self.image.value = self._render()
+            self.summary.value = self._summary_html()
+            self.message.value = ""
+            self.error = None
+        except Exception as error:  # noqa: BLE001 -- show it, keep the last picture
+            self.error = error
+            self.message.value = (
+                f'<p class="gq-error" style="color:#b2182b">Could not update the picture ({html.escape(type(error).__name__)}: '
+                f"{html.escape(str(error))}). Move a control to try again.</p>"
+            )
+
+    def _steady_oq_axis(self, key: tuple) -> None:
+        """Keep the OQ axis while only the repair moves (widen it if needed), so the lines move against a fixed scale."""
+        right = self.axes[1]
+        if key == self._oq_key:
+            low, high = right.get_ylim()
+            right.set_ylim(min(low, self._oq_limits[0]), max(high, self._oq_limits[1]))
+        self._oq_key, self._oq_limits = key, right.get_ylim()
+
+    def _render(self) -> bytes:
+        """The figure as PNG: axes, ticks and titles are drawn once and kept; lines, frame and legend are redrawn (blitting)."""
+        moving = {ax: [*ax.get_lines(), *ax.spines.values(), *([ax.get_legend()] if ax.get_legend() else [])] for ax in self.axes}
+        for artists in moving.values():
+            for artist in artists:
+                artist.set_animated(True)  # left out of the background
+        shows = tuple(
+            (ax.get_ylim(), ax.get_title(), tuple(t.get_text() for t in ax.get_legend().get_texts()) if ax.get_legend() else ())
+            for ax in self.axes
+        )
+        if self._background is None or self._background[0] != shows:
+            self._canvas.draw()
+            self._background = (shows, self._canvas.copy_from_bbox(self.figure.bbox))
+        else:
+            self._canvas.restore_region(self._background[1])
+        for ax, artists in moving.items():  # in the order a full draw uses (lines, frame and legend overlap)
+            for artist in sorted(artists, key=lambda a: a.get_zorder()):
+                if artist.get_visible():
+                    ax.draw_artist(artist)
+        width, height = self._canvas.get_width_height()
+        buffer = io.BytesIO()
+        PILImage.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+    def _summary_html(self) -> str:
+        s, r = self.contrast.summary(), self.contrast.rupture
+        label, last = html.escape(self.contrast.label), int(self.contrast.sessions[-1])
+        if not self.contrast.repaired:
+            return (
+                f'<p class="gq-repair-summary">Never repaired. {label}: <b>{s["before"]:.2f}</b> before the rupture, '
+                f'<b class="gq-after-without">{s["after_without"]:.2f}</b> on average after it. '
+                f'OQ at session {last}: <b class="gq-oq-without">{s["final_oq_without"]:.1f}</b>.</p>'
+            )
+        gain = s["oq_benefit"]
+        verdict = f"{gain:.1f} points lower with the repair" if gain >= 0 else f"{-gain:.1f} points higher with the repair"
+        return (
+            f'<p class="gq-repair-summary">{label}: <b>{s["before"]:.2f}</b> before the rupture; from session {r.repaired_at} on, '
+            f'<b class="gq-after-with">{s["after_with"]:.2f}</b> with the repair (quality {r.quality:.2f}) vs '
+            f'<b class="gq-after-without">{s["after_without"]:.2f}</b> never repaired. '
+            f'OQ at session {last}: <b class="gq-oq-with">{s["final_oq_with"]:.1f}</b> vs '
+            f'<b class="gq-oq-without">{s["final_oq_without"]:.1f}</b> ({verdict}).</p>'
         )

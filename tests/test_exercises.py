@@ -60,3 +60,41 @@ def test_detection_exercises():
     recall = evaluate(course, ChangeAlert().detect(course.scores())).iloc[0]["recall"]
     assert check_event_recall(round(recall, 2)) and not check_event_recall(recall + 0.1)
     assert check_best_mg_rule(None).correct is None and not check_best_mg_rule("nonsense")
+
+
+def test_repair_exercises():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gqkit.exercises import check_definition_gap, check_early_repair, check_unresolved_members
+    from gqkit.repair import repair_contrast
+
+    members = pd.DataFrame({"n_ruptures": [0, 1, 2, 1, 3], "n_repaired": [0, 1, 1, 0, 1], "n_faded": [0, 0, 0, 1, 1]})
+    toy = SimpleNamespace(members=members)
+    assert check_unresolved_members(2, toy) and check_unresolved_members("2", toy)
+    assert not check_unresolved_members(3, toy) and not check_unresolved_members("many", toy)
+    assert check_unresolved_members(None, toy).correct is None
+
+    late, early = (repair_contrast(repair_session=s).summary()["final_oq_with"] for s in (12, 6))
+    assert check_early_repair(round(late - early, 1)) and not check_early_repair(late - early + 1)
+    assert check_early_repair(None).correct is None
+    assert check_definition_gap(None).correct is None and not check_definition_gap("sometimes")
+
+
+def test_repair_exercises_on_the_notebook_cohort():
+    from gqkit.exercises import check_definition_gap, check_unresolved_members, repair_cohort
+    from gqkit.repair import member_status, status_summary
+
+    cohort = repair_cohort()
+    if "n_repaired" not in cohort.members.columns:
+        import pytest
+
+        pytest.skip("the model's members table has no n_repaired yet")
+    status = member_status(cohort)
+    assert check_unresolved_members(int((status["n_open"] > 0).sum()), cohort)
+    gaps = {d: status_summary(member_status(cohort, d)).pipe(lambda t: t.loc["unrepaired", "oq_change"] - t.loc["repaired", "oq_change"]) for d in ("attempt", "resolved")}
+    best = max(gaps, key=gaps.get)
+    assert check_definition_gap(best, cohort)
+    if abs(gaps["attempt"] - gaps["resolved"]) >= 0.05:
+        assert not check_definition_gap(min(gaps, key=gaps.get), cohort)

@@ -100,3 +100,109 @@ def test_detection_explorer_recomputes_on_every_control():
     assert type(ex.rule()).__name__ == "VEpisode" and "Session by session" in ex.table.value
     ex.controls["tolerance"].value = 0
     assert ex.metrics.loc[("overall", "all"), "median_delay"] >= 0
+
+
+def test_repair_explorer_quality_one_beats_never_repairing():
+    from gqkit.repair import repair_contrast
+    from gqkit.widgets import RepairExplorer
+
+    ex = RepairExplorer(level="ML", severity=2.0, repair_session=8, quality=0.5)
+    ex.controls["quality"].value = 1.0
+    s = ex.contrast.summary()
+    assert ex.contrast.rupture.quality == 1.0 and ex.contrast.rupture.repaired_at == 8
+    assert s["after_with"] > s["after_without"]  # the member's mean bond after the repair beats never repairing
+    expected = repair_contrast(level="ML", severity=2.0, repair_session=8, quality=1.0)
+    np.testing.assert_array_equal(ex.contrast.relationship, expected.relationship)
+    assert f'class="gq-after-with">{s["after_with"]:.2f}<' in ex.summary.value
+    assert f'class="gq-oq-without">{s["final_oq_without"]:.1f}<' in ex.summary.value
+    # the figure shows those arrays, in the lines it already had
+    left, right = ex.axes
+    with_line = next(line for line in left.get_lines() if line.get_gid() == "gq-with")
+    np.testing.assert_array_equal(with_line.get_ydata(), expected.relationship[0])
+    np.testing.assert_array_equal(next(line for line in right.get_lines() if line.get_gid() == "gq-without").get_ydata(), expected.oq[1])
+
+
+def test_repair_explorer_follows_every_control_and_reuses_its_artists():
+    from gqkit.widgets import RepairExplorer
+
+    ex = RepairExplorer(quality=0.2)
+    lines = [list(ax.get_lines()) for ax in ex.axes]
+    png, low = ex.image.value, ex.contrast.summary()["after_with"]
+    ex.controls["quality"].value = 0.9
+    assert ex.image.value != png and ex.contrast.summary()["after_with"] > low
+    ex.controls["repair_session"].value = 12
+    repair_line = next(line for line in ex.axes[0].get_lines() if line.get_gid() == "gq-repair")
+    assert list(repair_line.get_xdata()) == [12, 12] and "from session 12 on" in ex.summary.value
+    ex.controls["severity"].value = 3.0
+    assert ex.contrast.rupture.severity == 3.0
+    ex.controls["level"].value = "MG"
+    assert ex.contrast.facet_level == "MG" and "member-group" in ex.axes[0].get_title()
+    ex.controls["level"].value = "MM"
+    ex.controls["scale"].value = "PW"
+    assert ex.contrast.facet_level == "all"  # no member-member items for PW: the subscale instead
+    assert [list(ax.get_lines()) for ax in ex.axes] == lines  # same artists, new data
+    assert ex.error is None and ex.message.value == ""
+
+
+def test_repair_explorer_never_and_valid_ranges():
+    from gqkit import GQConfigError
+    from gqkit.widgets import RepairExplorer
+
+    ex = RepairExplorer(onset=6, n_sessions=12)
+    options = [value for _, value in ex.controls["repair_session"].options]
+    assert options == [7, 8, 9, 10, 11, 12, RepairExplorer.NEVER]  # only sessions after the onset
+    ex.controls["repair_session"].value = RepairExplorer.NEVER
+    assert ex.controls["quality"].disabled and not ex.contrast.repaired
+    np.testing.assert_array_equal(ex.contrast.relationship[0], ex.contrast.relationship[1])
+    assert "Never repaired" in ex.summary.value
+    assert not RepairExplorer(repair_session=None).contrast.repaired
+    with_line = next(line for line in ex.axes[0].get_lines() if line.get_gid() == "gq-with")
+    assert not with_line.get_visible()
+    ex.controls["repair_session"].value = 9
+    assert not ex.controls["quality"].disabled and with_line.get_visible()
+    for bad in ({"repair_session": 6, "onset": 6}, {"onset": 16}, {"quality": 1.5}, {"severity": 9.0}):
+        try:
+            RepairExplorer(**bad)
+        except GQConfigError:
+            continue
+        raise AssertionError(f"{bad} was accepted")
+
+
+def test_repair_explorer_callback_never_raises():
+    from gqkit.widgets import RepairExplorer
+
+    ex = RepairExplorer()
+    png = ex.image.value
+
+    def broken(**kwargs):
+        raise RuntimeError("simulated failure")
+
+    working, ex._contrast_of = ex._contrast_of, broken
+    ex.controls["quality"].value = 0.3  # must not raise
+    assert isinstance(ex.error, RuntimeError) and "simulated failure" in ex.message.value
+    assert ex.image.value == png  # the last good picture stays
+    ex._contrast_of = working
+    ex.controls["quality"].value = 0.4
+    assert ex.error is None and ex.message.value == "" and ex.contrast.rupture.quality == 0.4
+
+
+def test_repair_explorer_blitted_picture_equals_a_full_redraw():
+    import io
+
+    from PIL import Image
+
+    from gqkit.widgets import RepairExplorer, figure_png
+
+    def pixels(png):
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+    ex = RepairExplorer()
+    oq_axis = ex.axes[1].get_ylim()
+    for name, value in [("quality", 1.0), ("repair_session", 12), ("quality", 0.0), ("repair_session", RepairExplorer.NEVER),
+                        ("scale", "NR"), ("repair_session", 7), ("level", "MG"), ("severity", 3.0)]:  # fmt: skip
+        ex.controls[name].value = value
+        np.testing.assert_array_equal(pixels(ex.image.value), pixels(figure_png(ex.figure)), err_msg=f"{name}={value}")
+        if name in ("quality", "repair_session") and ex.controls["scale"].value == "PB":
+            low, high = ex.axes[1].get_ylim()
+            assert low <= oq_axis[0] and high >= oq_axis[1]  # the OQ axis only widens while the repair moves
+            oq_axis = (low, high)

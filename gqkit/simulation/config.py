@@ -1,7 +1,7 @@
 """Configuration of the generative model: small frozen dataclasses with cited, validated defaults.
 
 Every default names its source in the field's ``metadata["source"]``; ``assumed`` marks a
-value that no primary source fixes (DOMAIN.md asks that each such value be a visible,
+value that no primary source fixes (each such value is a visible,
 configurable default). :func:`describe_defaults` lists them all as a table. Values are on
 the instrument's 1-7 answer scale unless said otherwise; OQ values are OQ-45 total points.
 """
@@ -130,7 +130,7 @@ class RelationshipModel(_Validated):
     level_correlation: float = _p(0.85, "assumed: members tell relationships apart by quality more than by target (Johnson et al., 2005), so a quality correlates across levels", "share")
     ar: float = _p(0.5, "assumed: session-to-session autocorrelation of a member's deviations", "ar")
     sd_session: float = _p(0.3, "assumed: session-to-session fluctuation", "nonneg")
-    sd_item: float = _p(0.45, "assumed; calibrated so subscale alphas land in .85-.95 (DOMAIN.md section 1)", "pos")
+    sd_item: float = _p(0.45, "assumed; calibrated so subscale alphas land in .85-.95 (an assumed range for the GQ subscales)", "pos")
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,29 @@ def test_notebook_02_simulation_explorer_redraws(browser, lab_url):
     image.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "lab_notebook_02.png"))
     page.close()
+
+
+def test_notebook_04_repair_explorer_redraws_on_quality(browser, lab_url):
+    page, panel = run_all(browser, lab_url, "04_repair_and_outcomes.ipynb")
+
+    image = panel.locator(".jp-OutputArea .widget-image").first
+    expect(image).to_be_visible(timeout=120_000)
+    summary = panel.locator(".jp-OutputArea .gq-repair-summary").first
+    expect(summary).to_contain_text("quality 0.80", timeout=30_000)
+    before_src, before_text = image.get_attribute("src"), summary.inner_text()
+    assert before_src is not None and before_src.startswith(("blob:", "data:"))
+    quality = panel.locator(".jp-OutputArea .widget-slider", has=page.locator("label", has_text="quality")).first
+    handle = quality.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(4):  # step 0.05: 0.80 -> 0.60
+        page.keyboard.press("ArrowLeft")
+    expect(summary).to_contain_text("quality 0.60", timeout=30_000)
+    assert summary.inner_text() != before_text
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before_src], timeout=30_000)
+    expect(panel.locator(".jp-OutputArea .gq-error")).to_have_count(0)
+    SHOTS.mkdir(exist_ok=True)
+    image.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "lab_notebook_04.png"))
+    panel.locator(".jp-OutputArea .widget-vbox", has=page.locator(".widget-image")).first.screenshot(path=str(SHOTS / "lab_notebook_04_explorer.png"))
+    page.close()
