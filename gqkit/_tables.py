@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -25,55 +27,109 @@ MAX_LISTED = 50  # problems listed before the rest are only counted
 
 @dataclass(frozen=True)
 class RawTable:
-    """Cells as stripped strings, column names lower-cased, and where each row came from."""
+    """Cells as stripped strings, column names lower-cased, and where each row came from.
+
+    ``labels`` holds each row's place: a line number for a file, an index label for a
+    DataFrame; :meth:`where` turns one into words ("line 7", "row 3").
+    """
 
     source: str
     cells: pd.DataFrame
-    where: pd.Series  # "line 7" for files, "row 3" for DataFrames; aligned with ``cells``
+    labels: np.ndarray
+    unit: str  # "line" or "row"
+
+    def where(self, position: int) -> str:
+        """The place of the row at ``position`` in words, e.g. ``"line 7"``."""
+        return f"{self.unit} {self.labels[position]}"
 
 
 def from_path(path: str | Path, sep: str | None = None) -> RawTable:
-    """Read a delimited text file into a :class:`RawTable`."""
+    """Read a delimited text file into a :class:`RawTable`.
+
+    The csv module tokenises (strictly: an unclosed quote is an error); everything per row
+    after that is vectorised, so a million-row file reads in seconds.
+    """
     path = Path(path)
     source = path.name
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise GQDataError(source, [Problem(f"byte {err.start}", "", "", "UTF-8 text (save the file as UTF-8 CSV)")]) from None
+    text = _decoded(path)
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise GQDataError(source, [Problem("", "", "", "a header line naming the columns; the file is empty")])
     sep = _delimiter(source, lines[first:], sep)
+    del lines
+    records, ends = _tokenised(source, text, sep)
+    return _table(source, records, ends)
+
+
+def _decoded(path: Path) -> str:
+    """The file's text; a missing file or a byte that is not UTF-8 is a :class:`GQDataError`."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as err:
+        raise GQDataError(str(path), [Problem("path", "", "", f"a readable file ({err.strerror.lower() if err.strerror else 'cannot open'})")]) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        breaks = [m.end() for m in re.finditer(rb"\r\n|\r|\n", data[: err.start])]
+        where = f"line {len(breaks) + 1}, byte {err.start - (breaks[-1] if breaks else 0) + 1}"
+        raise GQDataError(path.name, [Problem(where, "", "", "UTF-8 text (save the file as UTF-8 CSV)")]) from None
+
+
+def _tokenised(source: str, text: str, sep: str) -> tuple[list[list[str]], np.ndarray]:
+    """Every record, and the line each one ends on (a blank line is an empty record)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
-    header: list[str] | None = None
-    records, line_numbers, problems = [], [], []
-    while True:
-        start = reader.line_num + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            raise GQDataError(source, [Problem(f"line {start}", "", "", f"well-formed delimited text, but the parser says: {err} (is a quote left open?)")]) from None
-        if not any(field.strip() for field in record):
-            continue  # blank or all-empty line (spreadsheet exports end with these)
-        if any("\n" in field or "\r" in field for field in record):
-            problems.append(Problem(f"line {start}", "", "", "each record on one line: a quoted value runs over a line end (is a closing quote missing?)"))
-        elif header is None:
-            header = record
-        elif len(record) != len(header):
-            problems.append(Problem(f"line {start}", "", f"{len(record)} fields", f"{len(header)} fields, as in the header"))
-        else:
+    if '"' not in text:  # nothing is quoted, so each record is one line
+        return list(reader), np.arange(1, text.count("\n") + text.count("\r") - text.count("\r\n") + 2, dtype=np.int64)
+    records: list[list[str]] = []
+    ends: list[int] = []
+    try:
+        for record in reader:
             records.append(record)
-            line_numbers.append(start)
-    if problems or header is None:
-        raise GQDataError(source, problems[:MAX_LISTED] or [Problem("", "", "", "a header line")], max(len(problems) - MAX_LISTED, 0))
-    cells = pd.DataFrame(records, columns=_column_names(source, header), dtype=object)
-    cells = cells.apply(lambda col: col.str.strip()) if len(cells) else cells
-    where = pd.Series([f"line {n}" for n in line_numbers], dtype=object)
-    return RawTable(source, cells, where)
+            ends.append(reader.line_num)
+    except csv.Error as err:
+        start = ends[-1] + 1 if ends else 1
+        raise GQDataError(source, [Problem(f"line {start}", "", "", f"well-formed delimited text, but the parser says: {err} (is a quote left open?)")]) from None
+    return records, np.asarray(ends, dtype=np.int64)
+
+
+def _table(source: str, records: list[list[str]], ends: np.ndarray) -> RawTable:
+    """Check the records' shape (one line each, as many fields as the header) and build the table."""
+    ends = ends[: len(records)]
+    starts = np.concatenate([[1], ends[:-1] + 1])
+    first = next((i for i, r in enumerate(records) if "".join(r).strip()), None)
+    if first is None:
+        raise GQDataError(source, [Problem("", "", "", "a header line")])
+    header = records[first]
+    width = np.fromiter(map(len, records), dtype=np.int64, count=len(records))
+    body = np.flatnonzero(width > 0)
+    body = body[body > first]
+    multiline = ends[body] > starts[body]
+    wrong = np.flatnonzero(multiline | (width[body] != len(header)))
+    padding = np.array([not multiline[i] and not "".join(records[body[i]]).strip() for i in wrong], dtype=bool)
+    body, multiline = np.delete(body, wrong[padding]), np.delete(multiline, wrong[padding])  # blank lines of another width
+    wrong = np.flatnonzero(multiline | (width[body] != len(header)))
+    problems = [
+        Problem(f"line {starts[body[i]]}", "", "", "each record on one line: a quoted value runs over a line end (is a closing quote missing?)")
+        if multiline[i]
+        else Problem(f"line {starts[body[i]]}", "", f"{width[body[i]]} fields", f"{len(header)} fields, as in the header")
+        for i in wrong[: MAX_LISTED + 1]
+    ]
+    if ends[first] > starts[first]:
+        problems.insert(0, Problem(f"line {starts[first]}", "", "", "a header on one line: a quoted name runs over a line end"))
+    if problems:
+        raise GQDataError(source, problems[:MAX_LISTED], max(len(wrong) + (ends[first] > starts[first]) - MAX_LISTED, 0))
+    names = _column_names(source, header)
+    cells = pd.DataFrame([records[i] for i in body], columns=range(len(names)), dtype=object) if len(body) else pd.DataFrame(columns=range(len(names)), dtype=object)
+    cells = pd.DataFrame({name: _stripped(cells[i].to_numpy()) for i, name in enumerate(names)})
+    filled = (cells != "").any(axis=1).to_numpy()  # an all-empty line is a spreadsheet's padding
+    return RawTable(source, cells[filled].reset_index(drop=True), starts[body][filled], "line")
+
+
+def _stripped(column: np.ndarray) -> np.ndarray:
+    """Each cell without surrounding spaces, stripping each distinct value once."""
+    codes, uniques = pd.factorize(column)
+    return np.array([u.strip() for u in uniques], dtype=object).take(codes) if len(column) else column
 
 
 def from_frame(frame: pd.DataFrame) -> RawTable:
@@ -86,8 +142,35 @@ def from_frame(frame: pd.DataFrame) -> RawTable:
     cells = frame.astype(object).where(frame.notna(), "")
     cells = cells.apply(lambda col: col.map(_text)) if len(cells) else cells
     cells.columns = _column_names(source, [str(c) for c in frame.columns])
-    where = pd.Series([f"row {label}" for label in frame.index], dtype=object)
-    return RawTable(source, cells.reset_index(drop=True), where)
+    return RawTable(source, cells.reset_index(drop=True), np.asarray(frame.index, dtype=object), "row")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+
+
+def write_csv(frame: pd.DataFrame, target: str | Path | TextIO) -> None:
+    """Write ``frame`` as UTF-8 CSV with ``\\n`` line ends, text cells made safe for spreadsheets.
+
+    A text cell that begins like a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
+    return) gets a leading apostrophe, so a spreadsheet shows it as text instead of running
+    it. Number columns are left alone (a negative number stays a number).
+
+    Examples
+    --------
+    >>> import sys, pandas as pd
+    >>> write_csv(pd.DataFrame({"member": ["=HYPERLINK(1)", "m2"], "score": [-1.5, 2.0]}), sys.stdout)
+    member,score
+    '=HYPERLINK(1),-1.5
+    m2,2.0
+    """
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    safe = frame.assign(**{c: frame[c].map(_defused, na_action="ignore") for c in text}) if text else frame
+    safe.to_csv(target, index=False, lineterminator="\n")
+
+
+def _defused(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def _text(value: object) -> str:

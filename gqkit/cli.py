@@ -1,16 +1,19 @@
 """The ``gqkit`` command: simulate a cohort, detect ruptures, evaluate a rule.
 
-    gqkit simulate OUT_DIR [--groups N] [--seed S] [--feedback] [--set NAME=VALUE ...]
+    gqkit simulate OUT_DIR [--groups N] [--seed S] [--feedback] [--overwrite] [--set NAME=VALUE ...]
     gqkit detect INPUT [--rule NAME] [--param NAME=VALUE ...] [--out FILE]
     gqkit evaluate COHORT_DIR [--rule NAME] [--param NAME=VALUE ...] [--tolerance LOW HIGH] [--out FILE]
 
 INPUT is a responses file (long or wide, read with ``read_responses``) or a cohort folder.
-Bad arguments or files print one line on stderr and exit with code 2.
+Bad arguments or files print one line on stderr, naming the file or argument, and exit with
+code 2. Any other error is a bug in gqkit and shows its traceback. CSV output defuses text
+cells that a spreadsheet would run as formulas (a leading apostrophe).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -18,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import detect as rules_module
+from ._tables import write_csv
 from .errors import GQConfigError, GQDataError
 from .evaluate import evaluate
 from .io import read_responses
@@ -65,7 +69,12 @@ def _pairs(items: list[str], flag: str) -> dict[str, object]:
 def _rule(name: str, params: list[str]) -> rules_module.Rule:
     if name not in RULES:
         raise GQConfigError("--rule", name, f"one of {', '.join(RULES)}")
-    return RULES[name](**_pairs(params, "--param"))
+    pairs = _pairs(params, "--param")
+    known = [f.name for f in dataclasses.fields(RULES[name]) if f.init]
+    for key in pairs:
+        if key not in known:
+            raise GQConfigError("--param", key, f"a parameter of the {name} rule: {', '.join(known)}")
+    return RULES[name](**pairs)
 
 
 def _scores_of(path: Path) -> pd.DataFrame:
@@ -73,10 +82,14 @@ def _scores_of(path: Path) -> pd.DataFrame:
 
 
 def _write(table: pd.DataFrame, out: str | None) -> None:
-    if out:
-        table.to_csv(out, index=False)
-    else:
-        table.to_csv(sys.stdout, index=False)
+    """Write to ``out`` or standard output; text cells that look like formulas are defused."""
+    if not out:
+        write_csv(table, sys.stdout)
+        return
+    try:
+        write_csv(table, out)
+    except OSError as err:
+        raise GQConfigError("--out", out, f"a file that can be written ({err.strerror or err})") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     p_sim.add_argument("--groups", type=int, default=1)
     p_sim.add_argument("--seed", type=int, default=None)
     p_sim.add_argument("--feedback", action="store_true", help="run every group with change-alert feedback")
+    p_sim.add_argument("--overwrite", action="store_true", help="replace the cohort files of a folder that holds files")
     p_sim.add_argument("--set", nargs="*", action="extend", default=[], metavar="NAME=VALUE", help="model parameters, e.g. n_members=6")
     for name, help_text in (("detect", "detections of a rule as CSV"), ("evaluate", "a rule's metrics against a cohort's truth")):
         p = sub.add_parser(name, help=help_text)
@@ -100,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "simulate":
             cohort = simulate(n_groups=args.groups, seed=args.seed, feedback=True if args.feedback else None, **_pairs(args.set, "--set"))
-            print(cohort.to_dir(args.out))
+            print(cohort.to_dir(args.out, overwrite=args.overwrite))
         elif args.command == "detect":
             _write(_rule(args.rule, args.param).detect(_scores_of(Path(args.input))), args.out)
         else:
@@ -112,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             _write(table, args.out)
     except BrokenPipeError:  # e.g. `gqkit detect ... | head`
         return 0
-    except (GQDataError, GQConfigError, OSError, ValueError, KeyError, TypeError) as err:
+    except (GQDataError, GQConfigError) as err:  # anything else is a bug and must show its traceback
         lines = str(err).splitlines() or [type(err).__name__]
         return _fail("gqkit: " + " | ".join(line.strip() for line in lines[:4]) + (" | ..." if len(lines) > 4 else ""))
     return 0

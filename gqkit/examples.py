@@ -107,7 +107,7 @@ def load_example(name: str) -> Cohort:
 def write_example(example: Example, root: Path) -> Path:
     """Simulate ``example`` and write it, with its data card, to ``root / example.name``."""
     cohort = example.make()
-    path = cohort.to_dir(root / example.name)
+    path = cohort.to_dir(root / example.name, overwrite=True)
     (path / "README.md").write_text(_data_card(example, cohort))
     return path
 

@@ -185,9 +185,10 @@ def _validated(raw: _tables.RawTable) -> pd.DataFrame:
     )
     problems = []
     for i, row in table.iterrows():
-        where = raw.where[i]
-        if not row["item"] or any(ch.isspace() for ch in row["item"]):
-            problems.append(Problem(where, "item", row["item"], "an item id without spaces"))
+        where = raw.where(i)
+        if not row["item"] or any(ch.isspace() or not ch.isprintable() for ch in row["item"]):
+            shown = row["item"].encode("unicode_escape").decode("ascii")  # make an invisible character visible
+            problems.append(Problem(where, "item", shown, "an item id of visible characters, without spaces or invisible characters"))
         elif row["item"].lower() in RESERVED_IDS:
             problems.append(Problem(where, "item", row["item"], f"an item id other than the column names {', '.join(RESERVED_IDS)}"))
         elif row["item"].lower() in set(table["item"].str.lower()[: i]):

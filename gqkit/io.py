@@ -19,11 +19,11 @@ import pandas as pd
 from . import _tables
 from .errors import GQConfigError, GQDataError, Problem
 from .instrument import Instrument
+from .schema import GROUP, MAX_SESSION, MEMBER, SESSION, Column, ProblemLog
 
-__all__ = ["ID_COLUMNS", "MISSING_CODES", "read_responses", "to_wide"]
+__all__ = ["ID_COLUMNS", "MAX_SESSION", "MISSING_CODES", "read_answers", "read_responses", "to_wide"]
 
 ID_COLUMNS = ("group", "member", "session")
-MAX_SESSION = 10_000
 MISSING_CODES = ("", "NA", "N/A", "NaN")
 """Cell contents that always mean "no answer"; add others with ``missing=``."""
 
@@ -91,17 +91,22 @@ def read_responses(
         raise GQConfigError("layout", layout, "'auto', 'long' or 'wide'")
     if not (isinstance(max_problems, numbers.Integral) and max_problems >= 1):
         raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
+    codes = _missing_codes(_as_list(missing), inst.response_range)
     raw = _tables.from_frame(source) if isinstance(source, pd.DataFrame) else _tables.from_path(source, sep)
-    checker = _Checker(raw, inst)
-    ignore = {str(c).strip().lower() for c in _as_list(ignore_columns)}
-    cells, layout, item_columns = checker.header(layout, ignore, max_problems)
-    rows = checker.rows(cells)
-    records = checker.records(cells, layout, item_columns, _missing_codes(_as_list(missing)))
-    records = records.merge(rows, on="pos")
-    checker.duplicates(rows if layout == "wide" else records, list(ID_COLUMNS) + ["item"] * (layout == "long"))
-    checker.silent_members(records)
-    checker.raise_if_any(max_problems)
-    return _tidy(records, inst)
+    ids, answers = _checked(raw, inst, layout, {str(c).strip().lower() for c in _as_list(ignore_columns)}, codes, max_problems)
+    return _tidy(ids, answers, inst)
+
+
+def read_answers(path: str | Path, instrument: Instrument, *, max_problems: int = 50) -> tuple[pd.DataFrame, np.ndarray]:
+    """Checked answers of a wide file as one row per member-session: ids and an answer array.
+
+    ``ids`` has columns group, member, session and line (where the row is in the file); the
+    array has one column per item in the instrument's order, NaN for no answer. The checks are
+    those of :func:`read_responses`; this is the form the simulator's folders use.
+    """
+    raw = _tables.from_path(path)
+    ids, answers = _checked(raw, instrument, "wide", set(), _missing_codes([], instrument.response_range), max_problems)
+    return ids.assign(line=raw.labels[ids.pop("pos").to_numpy()]), answers
 
 
 def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
@@ -133,38 +138,61 @@ def _as_list(value: object) -> list:
     return list(value)  # type: ignore[call-overload]
 
 
-def _missing_codes(extra: Iterable[str | float]) -> tuple[set[str], set[float]]:
-    """Split missing codes into exact strings and numbers."""
+def _missing_codes(extra: Iterable[str | float], response_range: tuple[int, int]) -> tuple[set[str], set[float]]:
+    """Split missing codes into exact strings and numbers; a code that is also an answer is refused."""
     strings = set(MISSING_CODES)
     numbers: set[float] = set()
+    low, high = response_range
     for code in extra:
         try:
-            numbers.add(float(code))
+            number = float(code)
         except (TypeError, ValueError):
             strings.add(str(code).strip())
+            continue
+        if low <= number <= high:
+            raise GQConfigError("missing", code, f"codes outside the answer range {low} to {high}: {code} is a valid answer")
+        numbers.add(number)
     return strings, numbers
 
 
+def _checked(
+    raw: _tables.RawTable, inst: Instrument, layout: str, ignore: set[str], missing: tuple[set[str], set[float]], max_problems: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every check of :func:`read_responses`, in order; ids and answers of each member-session."""
+    checker = _Checker(raw, inst, missing)
+    cells, layout, item_columns = checker.header(layout, ignore, max_problems)
+    rows = checker.rows(cells)
+    if layout == "wide":
+        answers, given = checker.wide_answers(cells, item_columns)
+        checker.log.duplicates(4, rows[list(ID_COLUMNS)], list(ID_COLUMNS), np.arange(len(rows)))
+        checker.silent_members(rows, given.any(axis=1))
+        checker.log.raise_if_any(max_problems)
+        return rows.assign(pos=np.arange(len(rows))), answers
+    item, response, given = checker.long_answers(cells)
+    records = rows.assign(item=item, response=response)
+    checker.log.duplicates(4, records[[*ID_COLUMNS, "item"]], [*ID_COLUMNS, "item"], np.arange(len(rows)))
+    key = records.groupby(list(ID_COLUMNS), sort=False, dropna=False).ngroup().to_numpy()
+    checker.silent_members(rows, np.bincount(key, weights=given, minlength=key.max() + 1)[key] > 0 if len(key) else given)
+    checker.log.raise_if_any(max_problems)
+    ids = rows.assign(pos=np.arange(len(rows))).groupby(key).head(1).reset_index(drop=True)
+    answers = np.full((len(ids), inst.n_items), np.nan)
+    position = {name: i for i, name in enumerate(inst.items)}
+    answers[key, item.map(position).to_numpy(dtype=int)] = response
+    return ids, answers
+
+
 class _Checker:
-    """Collects the problems of one table so they can be reported together."""
+    """The checks of one table; problems go to a :class:`~gqkit.schema.ProblemLog`."""
 
-    def __init__(self, raw: _tables.RawTable, inst: Instrument):
+    def __init__(self, raw: _tables.RawTable, inst: Instrument, missing: tuple[set[str], set[float]]):
         self.raw, self.inst = raw, inst
-        self.found: list[tuple[int, int, Problem]] = []  # (row position, check order, problem)
-
-    def add(self, order: int, pos: np.ndarray, column, values, expected) -> None:
-        """Record one problem per row position; column and expected may vary per row."""
-        n = len(pos)
-        columns = [column] * n if isinstance(column, str) else list(column)
-        expects = [expected] * n if isinstance(expected, str) else list(expected)
-        for p, c, v, e in zip(pos, columns, values, expects):
-            self.found.append((int(p), order, Problem(self.raw.where[int(p)], c, str(v), e)))
-
-    def raise_if_any(self, max_problems: int) -> None:
-        if self.found:
-            ordered = [p for _, _, p in sorted(self.found, key=lambda t: (t[0], t[1]))]
-            shown = ordered[: int(max_problems)]
-            raise GQDataError(self.raw.source, shown, len(ordered) - len(shown))
+        self.log = ProblemLog(raw)
+        low, high = inst.response_range
+        self.response = Column("response", "int", low=low, high=high, optional=True)
+        strings, numbers = missing
+        self.missing = missing
+        codes = ", ".join([*(repr(c) for c in sorted(strings)), *(f"{n:g}" for n in sorted(numbers))])
+        self.response_expected = f"a whole number from {low} to {high}, or a missing code ({codes})"
 
     def header(self, layout: str, ignore: set[str], max_problems: int) -> tuple[pd.DataFrame, str, list[str]]:
         """Decide the layout and check the columns; stop at once if they are wrong."""
@@ -192,75 +220,74 @@ class _Checker:
             problems.append(Problem("", "", "", "at least one data row below the header"))
         if problems:
             raise GQDataError(self.raw.source, problems[:max_problems], max(len(problems) - max_problems, 0))
-        return cells.assign(pos=np.arange(len(cells))), layout, item_columns
+        return cells, layout, item_columns
 
     def rows(self, cells: pd.DataFrame) -> pd.DataFrame:
-        """Group, member and session of each source row (session NaN where invalid)."""
-        pos = cells["pos"].to_numpy()
-        for col in ("group", "member"):
-            bad = (cells[col] == "").to_numpy()
-            self.add(0, pos[bad], col, cells[col][bad], f"a {col} id; this cell is empty")
-        session = pd.to_numeric(cells["session"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(session) & (session >= 1) & (session <= MAX_SESSION) & (np.floor(session) == session)
-        self.add(1, pos[~ok], "session", cells["session"][~ok], f"a positive whole number up to {MAX_SESSION:,} (sessions count from 1)")
-        return pd.DataFrame({"pos": pos, "group": cells["group"], "member": cells["member"], "session": np.where(ok, session, np.nan)})
+        """Group, member and session of each source row (empty id or ``<NA>`` session where invalid)."""
+        out = {}
+        for order, column in ((0, GROUP), (0, MEMBER), (1, SESSION)):
+            values, bad = column.parse(cells[column.name])
+            out[column.name] = values.where(~bad) if column is SESSION else values  # a rejected session is unknown, not 0
+            where = np.flatnonzero(bad)
+            self.log.add(order, where, column.name, cells[column.name].to_numpy()[where], column.expected())
+        return pd.DataFrame(out)
 
-    def records(self, cells: pd.DataFrame, layout: str, item_columns: list[str], missing: tuple[set[str], set[float]]) -> pd.DataFrame:
-        """One record per answer: source row, item (NaN if unknown), response (NaN if missing or bad)."""
-        if layout == "long":
-            long = cells[["pos", "item", "response"]].assign(column="response")
-        else:
-            long = cells.melt(id_vars=["pos"], value_vars=item_columns, var_name="item", value_name="response")
-            long["column"] = long["item"]
-        pos = long["pos"].to_numpy()
-        item_of = {item.lower(): item for item in self.inst.items}
-        item = long["item"].str.lower().map(item_of)
-        bad = item.isna().to_numpy()
-        self.add(2, pos[bad], "item", long["item"][bad], f"an item id of the instrument ({self.inst.items[0]} ... {self.inst.items[-1]})")
-
-        strings, numbers = missing
-        text = long["response"]
+    def _answers(self, cells: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Answers (NaN if missing or bad) and whether a cell holds something other than a missing code."""
+        strings, numbers = self.missing
+        codes, uniques = pd.factorize(cells.ravel(), use_na_sentinel=False)
+        text = pd.Series(uniques, dtype=object)
         number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        is_missing = text.isin(strings).to_numpy() | np.isin(number, list(numbers))
-        low, high = self.inst.response_range
-        ok = np.isfinite(number) & (number >= low) & (number <= high) & (np.floor(number) == number)
-        bad = ~is_missing & ~ok
-        codes = ", ".join([*(repr(c) for c in sorted(strings)), *(f"{n:g}" for n in sorted(numbers))])
-        kind = np.where(np.isnan(number[bad]), "it is not a number", "it is outside the range or not whole")
-        expected = [f"a whole number from {low} to {high}, or a missing code ({codes}); {k}" for k in kind]
-        self.add(3, pos[bad], long["column"][bad], text[bad], expected)
-        response = np.where(ok & ~is_missing, number, np.nan)
-        return pd.DataFrame({"pos": pos, "item": item.to_numpy(), "response": response, "given": ~is_missing})
+        is_missing = (text.isin(strings).to_numpy() | np.isin(number, list(numbers)))[codes].reshape(cells.shape)
+        value, bad = self.response.parse(np.where(is_missing, "", cells).ravel())
+        bad = bad.reshape(cells.shape)
+        r, c = np.nonzero(bad)
+        kind = np.where(np.isnan(number[codes].reshape(cells.shape)[r, c]), "it is not a number", "it is outside the range or not whole")
+        self.log.add(3, r, list(columns[c]) if columns.ndim else [str(columns)] * len(r), cells[r, c],
+                     [f"{self.response_expected}; {k}" for k in kind])  # fmt: skip
+        return value.to_numpy(dtype=float, na_value=np.nan).reshape(cells.shape), ~is_missing
 
-    def duplicates(self, table: pd.DataFrame, keys: list[str]) -> None:
-        """Report each row that repeats the keys of an earlier row."""
-        valid = table[keys].notna().all(axis=1) & (table["group"] != "") & (table["member"] != "")
-        table = table[valid.to_numpy()]
-        dup = table.duplicated(keys, keep="first").to_numpy()
-        if not dup.any():
-            return
-        first = table.groupby(keys, sort=False)["pos"].transform("min").to_numpy()
-        what = ", ".join(keys)
-        expected = [f"one row per {what}; {self.raw.where[int(f)]} has the same" for f in first[dup]]
-        self.add(4, table["pos"].to_numpy()[dup], "", [""] * int(dup.sum()), expected)
+    def wide_answers(self, cells: pd.DataFrame, item_columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Answers in the instrument's item order, checked column by column before any reshaping."""
+        ordered = [i.lower() for i in self.inst.items]
+        answers, given = self._answers(cells[ordered].to_numpy(dtype=object), np.array(ordered, dtype=object))
+        return answers, given
 
-    def silent_members(self, records: pd.DataFrame) -> None:
-        """Report members none of whose records holds an answer."""
-        named = records[(records["group"] != "") & (records["member"] != "")]
-        by_member = named.groupby(["group", "member"], sort=False)
-        summary = by_member.agg(first=("pos", "min"), last=("pos", "max"), answered=("given", "sum"))
+    def long_answers(self, cells: pd.DataFrame) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+        """Item of each record (empty if unknown), its answer and whether something was given."""
+        item_column = Column("item", "choice", choices=self.inst.items, ignore_case=True)
+        item, bad = item_column.parse(cells["item"])
+        where = np.flatnonzero(bad)
+        self.log.add(2, where, "item", cells["item"].to_numpy()[where], f"an item id of the instrument ({self.inst.items[0]} ... {self.inst.items[-1]})")
+        answers, given = self._answers(cells["response"].to_numpy(dtype=object)[:, None], np.array(["response"], dtype=object))
+        keep = ~bad
+        return item.where(keep, ""), answers[:, 0], given[:, 0] & keep
+
+    def silent_members(self, rows: pd.DataFrame, given: np.ndarray) -> None:
+        """Report members none of whose rows holds an answer."""
+        named = (rows["group"] != "") & (rows["member"] != "")
+        frame = rows[named.to_numpy()].assign(pos=np.flatnonzero(named.to_numpy()), given=given[named.to_numpy()])
+        summary = frame.groupby(["group", "member"], sort=False).agg(first=("pos", "min"), last=("pos", "max"), answered=("given", "sum"))
         for (group, member), row in summary[summary["answered"] == 0].iterrows():
-            first, last = self.raw.where[int(row["first"])], self.raw.where[int(row["last"])]
+            first, last = self.raw.where(int(row["first"])), self.raw.where(int(row["last"]))
             where = first if first == last else f"{first} to {last.split()[-1]}"
-            self.found.append(
-                (int(row["first"]), 5, Problem(where, "", "", f"at least one answer from member {member!r} of group {group!r}; all their answers are missing"))
-            )
+            self.log.add_problem(int(row["first"]), 5, Problem(where, "", "", f"at least one answer from member {member!r} of group {group!r}; all their answers are missing"))
 
 
-def _tidy(records: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    """Complete grid of member-session x item, sorted, with nullable integer types."""
-    keys = records[list(ID_COLUMNS)].drop_duplicates().sort_values(list(ID_COLUMNS), ignore_index=True)
-    grid = keys.loc[keys.index.repeat(inst.n_items)].reset_index(drop=True)
-    grid["item"] = np.tile(np.array(inst.items, dtype=object), len(keys))
-    out = grid.merge(records[[*ID_COLUMNS, "item", "response"]], on=[*ID_COLUMNS, "item"], how="left")
-    return out.astype({"group": str, "member": str, "session": "Int64", "item": str, "response": "Int64"})
+def _tidy(ids: pd.DataFrame, answers: np.ndarray, inst: Instrument) -> pd.DataFrame:
+    """One row per member, session and item, sorted, with nullable integer types."""
+    order = np.lexsort((ids["session"].to_numpy(dtype=np.int64), ids["member"].to_numpy(dtype=object), ids["group"].to_numpy(dtype=object)))
+    ids, answers = ids.iloc[order], answers[order]
+    n = inst.n_items
+    values = answers.ravel()
+    missing = np.isnan(values)
+    out = pd.DataFrame(
+        {
+            "group": np.repeat(ids["group"].to_numpy(dtype=object), n),
+            "member": np.repeat(ids["member"].to_numpy(dtype=object), n),
+            "session": pd.array(np.repeat(ids["session"].to_numpy(dtype=np.int64), n), dtype="Int64"),
+            "item": np.tile(np.array(inst.items, dtype=object), len(ids)),
+            "response": pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing),
+        }
+    )
+    return out.astype({"group": str, "member": str, "item": str})

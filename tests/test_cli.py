@@ -38,7 +38,7 @@ def test_detect_reads_a_responses_file(tmp_path, capsys):
     "argv, fragment",
     [
         (["detect", str(BAD / "response_text.csv")], "got 'agree'"),
-        (["detect", "nowhere.csv"], "No such file"),
+        (["detect", "nowhere.csv"], "nowhere.csv: 1 problem"),
         (["detect", str(BAD / "response_text.csv"), "--rule", "nope"], "--rule='nope'"),
         (["evaluate", str(BAD / "response_text.csv")], "a cohort folder"),
         (["simulate", "x", "--set", "n_members=0"], "n_members=0"),

@@ -49,7 +49,7 @@ GOOD_ROWS = ["a1,PB,MM", "a2,pb,ml", "a3,PW,MG", "a4,NR,MG", "a5,NR,ML"]
         (GOOD_ROWS + ["a6,XX,MM"], "line 7, column 'scale': got 'XX'; expected one of PB, PW, NR"),
         (GOOD_ROWS + ["a6,PB,MX"], "line 7, column 'level': got 'MX'; expected one of MM, ML, MG"),
         (GOOD_ROWS + ["A1,PB,MG"], "line 7, column 'item': got 'A1'; expected each item id once"),
-        (GOOD_ROWS + [",PB,MG"], "line 7, column 'item': expected an item id without spaces"),
+        (GOOD_ROWS + [",PB,MG"], "line 7, column 'item': expected an item id of visible characters, without spaces"),
         ([r for r in GOOD_ROWS if not r.startswith("a3")], "column 'scale': expected at least one item on scale PW"),
     ],
     ids=["unknown-scale", "unknown-level", "duplicate-id", "empty-id", "empty-scale"],

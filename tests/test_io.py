@@ -151,9 +151,21 @@ def test_bad_parameters_raise_config_errors(write):
         read_responses(path, sep="|")
 
 
-def test_missing_file_is_a_plain_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError):
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(GQDataError, match="(?s)nope.csv: 1 problem .*path: expected a readable file"):
         read_responses(tmp_path / "nope.csv")
+
+
+def test_undecodable_byte_is_named_by_line(write):
+    path = write(b"group,member,session,item,response\ng1,m1,1,gq01,5\rg1,m\xe91,1,gq02,4\n")
+    with pytest.raises(GQDataError, match="line 3, byte 5: expected UTF-8 text"):
+        read_responses(path)
+
+
+@pytest.mark.parametrize("code", [7, "7", 1.0, "4"])
+def test_a_missing_code_that_is_also_an_answer_is_refused(write, code):
+    with pytest.raises(GQConfigError, match="missing=.*is a valid answer"):
+        read_responses(write(LONG), missing=[code])
 
 
 def test_to_wide_has_one_column_per_item(write):

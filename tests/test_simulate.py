@@ -255,5 +255,5 @@ def test_a_cohort_folder_with_unknown_ids_is_refused(tmp_path):
     path = simulate(n_groups=2, seed=1).to_dir(tmp_path / "c")
     text = (path / "responses.csv").read_text()
     (path / "responses.csv").write_text(text.replace("g001,m01,1,", "g009,m01,1,", 1))
-    with pytest.raises(GQDataError, match="(?s)responses.csv: 1 problem .*line 2: expected a group of groups.csv"):
+    with pytest.raises(GQDataError, match="(?s)responses.csv: 1 problem .*line 2, column .group.: got .g009.; expected a group listed in groups.csv"):
         Cohort.from_dir(path)

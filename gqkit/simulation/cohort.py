@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,21 +10,17 @@ import numpy as np
 import pandas as pd
 
 from ..detect import ScorePanel
-from ..errors import GQDataError, Problem
 from ..instrument import Instrument
 from ..scoring import DEFAULT_PRORATE, score_array
 from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
+from .folder import EVENT_KINDS, TABLES, read_folder, write_folder
 from .model import GROUP, LEADER, Result
 from .ruptures import member_id
 
-__all__ = ["Cohort"]
+__all__ = ["EVENT_COLUMNS", "EVENT_KINDS", "Cohort"]
 
-TABLES = ("groups", "members", "events", "outcomes")
-EVENT_COLUMNS = [
-    "event_id", "group", "session", "kind", "level", "type", "member", "source", "severity",
-    "rupture_id", "quality", "resolved", "alert_session", "alert_seen", "cause",
-]  # fmt: skip
-EVENT_KINDS = ("rupture", "repair", "fade")
+TABLE_NAMES = tuple(TABLES)
+EVENT_COLUMNS = TABLES["events"].names
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,53 +119,57 @@ class Cohort:
         return ScorePanel(values, _text_columns(units), np.arange(1, S + 1), inst.facets)
 
     # -- files --------------------------------------------------------------------------
-    def to_dir(self, path: str | Path) -> Path:
+    def to_dir(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the cohort as CSV files plus ``config.json``; :meth:`from_dir` reads it back.
 
         ``instrument.csv`` holds the item key the cohort was simulated with (item, scale,
-        level and the answer range; never item wording).
+        level and the answer range; never item wording). Text cells that a spreadsheet would
+        run as a formula are written with a leading apostrophe.
+
+        Parameters
+        ----------
+        path : str or Path
+            A new or empty folder.
+        overwrite : bool
+            Replace the cohort files of a folder that already holds files.
+
+        Raises
+        ------
+        GQConfigError
+            If ``path`` holds files and ``overwrite`` is False.
         """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "config.json").write_text(json.dumps(self.config.to_dict(), indent=2, sort_keys=True) + "\n")
-        key = self.instrument.table[["item", "scale", "level"]]
-        low, high = self.instrument.response_range
-        key.assign(low=low, high=high).to_csv(path / "instrument.csv", index=False, lineterminator="\n")
-        for name in TABLES:
-            getattr(self, name).to_csv(path / f"{name}.csv", index=False, lineterminator="\n")
-        wide = self._wide_answers()
-        wide.to_csv(path / "responses.csv", index=False, lineterminator="\n")
-        return path
+        tables = {name: getattr(self, name) for name in TABLE_NAMES}
+        return write_folder(path, self.config, self.instrument, tables, self._wide_answers(), overwrite=overwrite)
 
     @classmethod
     def from_dir(cls, path: str | Path) -> Cohort:
-        """Read a cohort written by :meth:`to_dir`."""
-        path = Path(path)
-        config = SimulationConfig.from_dict(json.loads((path / "config.json").read_text()))
-        tables = {name: pd.read_csv(path / f"{name}.csv", dtype=_DTYPES[name], keep_default_na=name != "groups") for name in TABLES}
-        tables = {name: _restore(name, frame) for name, frame in tables.items()}
-        wide = pd.read_csv(path / "responses.csv", dtype={"group": str, "member": str})
-        inst = _read_instrument(path / "instrument.csv")
-        G, M, S = len(tables["groups"]), config.design.n_members, config.design.n_sessions
+        """Read a cohort folder written by :meth:`to_dir`, checking every file and that they agree.
+
+        Raises
+        ------
+        GQDataError
+            Naming the file, line and column of whatever is missing, malformed or inconsistent
+            (see :func:`gqkit.simulation.folder.read_folder`).
+        """
+        parts = read_folder(path)
+        config, inst, ids = parts["config"], parts["instrument"], parts["ids"]
+        groups = parts["groups"]
+        G, M, S = len(groups), config.design.n_members, config.design.n_sessions
         answers = np.full((G, M, S, inst.n_items), np.nan, dtype=np.float32)
         attended = np.zeros((G, M, S), bool)
-        g = pd.Index(tables["groups"]["group"]).get_indexer(wide["group"])
-        m = pd.Index(_member_ids(M)).get_indexer(wide["member"])
-        s = pd.to_numeric(wide["session"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = (g < 0) | (m < 0) | ~(np.isfinite(s) & (s >= 1) & (s <= S) & (np.floor(s) == s))
-        if bad.any():
-            problems = [Problem(f"line {i + 2}", "", "", f"a group of groups.csv, a member m01..m{M:02d} and a session 1..{S}") for i in np.flatnonzero(bad)[:20]]
-            raise GQDataError("responses.csv", problems, max(int(bad.sum()) - 20, 0), advice="the folder is not a cohort written by gqkit")
-        s = s.astype(int) - 1
-        answers[g, m, s] = wide[list(inst.items)].to_numpy(dtype=np.float32, na_value=np.nan)
+        g = pd.Index(groups["group"]).get_indexer(ids["group"])
+        m = pd.Index(_member_ids(M)).get_indexer(ids["member"])
+        s = ids["session"].to_numpy(dtype=int) - 1
+        answers[g, m, s] = parts["answers"]
         attended[g, m, s] = True
+        tables = {name: _text_columns(parts[name]) for name in TABLE_NAMES}
         return cls(config=config, answers=answers, attended=attended, instrument=inst, **tables)
 
     def equals(self, other: Cohort) -> bool:
         """Same config, same tables, same answers."""
         return (
             self.config == other.config
-            and all(getattr(self, t).equals(getattr(other, t)) for t in TABLES)
+            and all(getattr(self, t).equals(getattr(other, t)) for t in TABLE_NAMES)
             and np.array_equal(self.answers, other.answers, equal_nan=True)
             and np.array_equal(self.attended, other.attended)
             and self.instrument.response_range == other.instrument.response_range
@@ -193,16 +192,6 @@ class Cohort:
         return f"Cohort({self.n_groups} groups x {d.n_members} members x {d.n_sessions} sessions; {n_rupt} ruptures, {n_rep} repairs)"
 
 
-def _read_instrument(path: Path) -> Instrument:
-    """The item key a cohort folder was written with (older folders have none: the default)."""
-    if not path.exists():
-        return Instrument.default()
-    ranges = pd.read_csv(path, usecols=["low", "high"]).drop_duplicates()
-    if len(ranges) != 1:
-        raise GQDataError(str(path), [Problem("column 'low'/'high'", "", "", "one answer range for every item")])
-    return Instrument.from_csv(path, response_range=(int(ranges["low"].iloc[0]), int(ranges["high"].iloc[0])))
-
-
 def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Give object columns of text the string dtype (pandas 3 infers it already; pandas 2 does not)."""
     objects = [c for c in frame.columns if frame[c].dtype == object]
@@ -211,29 +200,6 @@ def _text_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _member_ids(n: int) -> np.ndarray:
     return np.array([member_id(i + 1) for i in range(n)], dtype=object)
-
-
-_DTYPES = {
-    "groups": {"group": str, "therapist": str, "feedback_rule": str, "seed": str, "spawn_key": str},
-    "members": {"group": str, "member": str, "therapist": str},
-    "events": {"event_id": str, "group": str, "member": str, "source": str, "rupture_id": str, "level": str, "type": str, "kind": str, "cause": str},
-    "outcomes": {"group": str, "member": str},
-}
-
-
-def _restore(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Give a table read from CSV the dtypes :func:`build` gives it."""
-    casts = {
-        "groups": {"group": str, "therapist": str, "feedback": bool, "feedback_rule": str, "seed": str, "spawn_key": str},
-        "members": {"group": str, "member": str, "therapist": str, "joined": "int64", "left": "Int64", "dropped_out": bool, "baseline_oq": "int64",
-                    "first_oq": "Int64", "final_oq": "Int64", "n_attended": "int64", "n_ruptures": "int64", "n_repaired": "int64", "n_faded": "int64",
-                    "not_on_track": bool, "not_session": "Int64", "n_supported": "int64"},
-        "events": {"event_id": str, "group": str, "session": "int64", "kind": str, "level": str, "type": str, "member": str, "source": str,
-                   "severity": "float64", "rupture_id": str, "quality": "float64", "resolved": "boolean", "alert_session": "Int64",
-                   "alert_seen": "boolean", "cause": str},
-        "outcomes": {"group": str, "member": str, "session": "int64", "oq": "int64", "expected": "float64", "not_on_track": bool, "supported": bool},
-    }  # fmt: skip
-    return frame.astype(casts[name])
 
 
 def _first_session(flags: np.ndarray) -> np.ndarray:

@@ -332,11 +332,33 @@ class SimulationConfig(_Validated):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SimulationConfig:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`: every part and every parameter must be there, and nothing else.
+
+        Raises
+        ------
+        GQConfigError
+            Naming the part or ``part.parameter`` that is missing, unknown or out of range.
+        """
         kinds = {"design": GroupDesign, "relationship": RelationshipModel, "rupture": RuptureModel,
                  "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel, "progress": ProgressModel}  # fmt: skip
+        top = [f.name for f in dataclasses.fields(cls) if f.name not in cls.PARTS]
+        _exact_keys("config", data, [*cls.PARTS, *top])
+        for p in cls.PARTS:
+            _exact_keys(p, data[p], [f.name for f in dataclasses.fields(kinds[p])])
         parts = {p: kinds[p](**data[p]) for p in cls.PARTS}
-        return cls(**parts, **{k: v for k, v in data.items() if k not in cls.PARTS})
+        return cls(**parts, **{k: data[k] for k in top})
+
+
+def _exact_keys(name: str, data: object, keys: list[str]) -> None:
+    """``data`` is a dict with exactly ``keys``, else a :class:`GQConfigError` naming the first difference."""
+    if not isinstance(data, dict):
+        raise GQConfigError(name, data, "a section of named parameters (a JSON object)")
+    for key in keys:
+        if key not in data:
+            raise GQConfigError(f"{name}.{key}" if name != "config" else key, "(absent)", "a value: every part and parameter of the configuration")
+    for key in data:
+        if key not in keys:
+            raise GQConfigError(f"{name}.{key}" if name != "config" else key, data[key], f"only the parameters of {name}: {', '.join(keys)}")
 
 
 def describe_defaults() -> pd.DataFrame:

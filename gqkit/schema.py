@@ -1,0 +1,270 @@
+"""The tidy tables' schemas: what each column holds, checked in one place.
+
+A :class:`Column` knows its kind (an id, free text, a whole number, a number, true/false or
+one of a few choices), its range and whether it may be empty, and turns a column of text
+cells into typed values plus a mask of the cells it cannot accept. A :class:`Schema` is the
+columns of one table and the key that must be unique; :meth:`Schema.read` checks a whole
+table read from a file or a DataFrame and returns it typed, or raises one
+:class:`~gqkit.errors.GQDataError` naming the file, line, column, value and what was expected.
+
+Every reader uses these: :func:`gqkit.read_responses` for its id columns, ``Cohort.from_dir``
+for every file of a cohort folder (its tables are declared in
+``gqkit.simulation.tables``), and :meth:`gqkit.detect.ScorePanel.from_scores`.
+
+Parsing works on each column's distinct values, so a million-row column with a few dozen
+distinct cells costs one hash pass, not a million conversions.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from gqkit import _tables
+>>> visits = Schema("visits", (Column("member", "id"), Column("session", "int", low=1)), key=("member", "session"))
+>>> visits.read(_tables.from_frame(pd.DataFrame({"member": ["a", "a"], "session": ["1", "2"]})))["session"].tolist()
+[1, 2]
+>>> visits.read(_tables.from_frame(pd.DataFrame({"member": ["a", "a"], "session": ["1", "0"]})))
+Traceback (most recent call last):
+...
+gqkit.errors.GQDataError: DataFrame: 1 problem (nothing was read; fix them and read again)
+  row 1, column 'session': got '0'; expected a whole number of at least 1
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._tables import RawTable
+from .errors import GQDataError, Problem
+
+__all__ = ["DETECTIONS", "MAX_SESSION", "SCORES", "SESSION", "Column", "ProblemLog", "Schema"]
+
+Kind = Literal["id", "text", "int", "number", "bool", "choice"]
+TRUE, FALSE = ("true", "1"), ("false", "0")
+MAX_SESSION = 10_000
+"""The highest session number gqkit accepts (a course of weekly sessions for 190 years)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a tidy table.
+
+    Parameters
+    ----------
+    name : str
+        The column name (lower case).
+    kind : {"id", "text", "int", "number", "bool", "choice"}
+        ``id``: non-empty text; ``text``: any text; ``int``: a whole number; ``number``: a
+        finite number; ``bool``: true/false (also True/False, 1/0); ``choice``: one of
+        ``choices``.
+    low, high : float
+        Inclusive range of ``int`` and ``number`` columns.
+    choices : tuple of str
+        The allowed values of a ``choice`` column.
+    optional : bool
+        Empty cells are allowed and read as missing (``<NA>``, ``NaN``, or ``""`` for text).
+    ignore_case : bool
+        A ``choice`` matches whatever its case, and reads as written in ``choices``.
+    describe : str
+        What the column accepts in words, when the generic wording would say it less well.
+    dtype : str, optional
+        The dtype of the typed column, when not the kind's own (e.g. ``"boolean"``).
+    """
+
+    name: str
+    kind: Kind
+    low: float = -math.inf
+    high: float = math.inf
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+    ignore_case: bool = False
+    describe: str = ""
+    dtype: str | None = None
+
+    def expected(self) -> str:
+        """What the column accepts, in plain words (``describe`` when given)."""
+        if self.describe:
+            return self.describe
+        words = {
+            "id": f"a {self.name} id; this cell is empty",
+            "text": "text",
+            "int": "a whole number" + _range_words(self.low, self.high),
+            "number": "a finite number" + _range_words(self.low, self.high),
+            "bool": "True or False",
+            "choice": "one of " + ", ".join(self.choices),
+        }[self.kind]
+        return words + (" (or empty)" if self.optional and self.kind not in ("id", "text") else "")
+
+    def parse(self, cells: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
+        """Typed values of a column, and a mask of the cells it cannot accept.
+
+        ``cells`` holds text as read from a file, or the values of a DataFrame column (a
+        missing value counts as an empty cell; a whole float such as 101.0 reads as "101").
+        Rejected cells read as missing, so the caller can go on checking the rest.
+        """
+        codes, uniques = pd.factorize(np.asarray(cells, dtype=object), use_na_sentinel=False)
+        text = pd.Series([_cell_text(u) for u in uniques], dtype=object)
+        values, bad = self._parse_distinct(text)
+        typed = pd.Series(values.to_numpy().take(codes) if len(codes) else values.to_numpy()[:0]).astype(values.dtype)
+        return (typed.astype(self.dtype) if self.dtype else typed), bad[codes]
+
+    def _parse_distinct(self, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+        empty = (text == "").to_numpy()
+        if self.kind in ("id", "text"):
+            return _as_text(text), empty & (self.kind == "id")
+        if self.kind == "choice":
+            allowed = {(c.lower() if self.ignore_case else c): c for c in self.choices}
+            values = (text.str.lower() if self.ignore_case else text).map(allowed)
+            return _as_text(values.fillna("")), values.isna().to_numpy() & ~(empty & self.optional)
+        if self.kind == "bool":
+            lower = text.str.lower()
+            truth = pd.array(np.where(lower.isin(TRUE), True, np.where(lower.isin(FALSE), False, pd.NA)), dtype="boolean")
+            bad = np.asarray(pd.isna(truth)) & ~(empty & self.optional)
+            return pd.Series(truth if self.optional else truth.fillna(False).astype(bool)), bad
+        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(number) & (number >= self.low) & (number <= self.high)
+        if self.kind == "int":
+            ok &= np.floor(number) == number
+        bad = ~ok & ~(empty & self.optional)
+        number = np.where(ok, number, np.nan)
+        if self.kind == "number":
+            return pd.Series(number), bad
+        whole = pd.array(number, dtype="Float64").astype("Int64")
+        return pd.Series(whole if self.optional else whole.fillna(0).astype("int64")), bad
+
+
+def _cell_text(value: object) -> str:
+    """A cell as text: missing is empty, a whole float has no ``.0``, text loses surrounding spaces."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _range_words(low: float, high: float) -> str:
+    fmt = lambda x: f"{x:,g}" if abs(x) < 1e6 else f"{x:g}"  # noqa: E731
+    if math.isfinite(low) and math.isfinite(high):
+        return f" from {fmt(low)} to {fmt(high)}"
+    if math.isfinite(low):
+        return f" of at least {fmt(low)}"
+    return f" up to {fmt(high)}" if math.isfinite(high) else ""
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Text with the string dtype pandas infers for text (``str`` on pandas 3, object before)."""
+    return values.astype(str)
+
+
+class ProblemLog:
+    """The problems of one table, collected so they can be reported together in file order."""
+
+    def __init__(self, raw: RawTable):
+        self.raw = raw
+        self.found: list[tuple[int, int, Problem]] = []  # (row position, check order, problem)
+
+    def add(self, order: int, positions: np.ndarray, column: str | list[str], values, expected: str | list[str]) -> None:
+        """One problem per row position; ``column`` and ``expected`` may vary per row."""
+        n = len(positions)
+        columns = [column] * n if isinstance(column, str) else list(column)
+        expects = [expected] * n if isinstance(expected, str) else list(expected)
+        for p, c, v, e in zip(positions, columns, values, expects):
+            self.found.append((int(p), order, Problem(self.raw.where(int(p)), c, str(v), e)))
+
+    def add_problem(self, position: int, order: int, problem: Problem) -> None:
+        self.found.append((position, order, problem))
+
+    def raise_if_any(self, max_problems: int = 50, advice: str | None = None) -> None:
+        if self.found:
+            ordered = [p for _, _, p in sorted(self.found, key=lambda t: (t[0], t[1]))]
+            shown = ordered[:max_problems]
+            extra = {"advice": advice} if advice else {}
+            raise GQDataError(self.raw.source, shown, len(ordered) - len(shown), **extra)
+
+    def duplicates(self, order: int, table: pd.DataFrame, keys: list[str], positions: np.ndarray) -> None:
+        """Report each row that repeats the keys of an earlier row, naming the earlier one."""
+        valid = (table.notna() & (table != "")).all(axis=1).to_numpy()  # rows with a bad key are reported already
+        table, positions = table[valid], positions[valid]
+        dup = table.duplicated(keys, keep="first").to_numpy()
+        if not dup.any():
+            return
+        first = pd.Series(positions).groupby(table.groupby(keys, sort=False).ngroup().to_numpy()).transform("min").to_numpy()
+        expected = [f"one row per {', '.join(keys)}; {self.raw.where(int(f))} has the same" for f in first[dup]]
+        self.add(order, positions[dup], "", [""] * int(dup.sum()), expected)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns of one tidy table and the columns that identify a row.
+
+    Parameters
+    ----------
+    name : str
+        The table's name, e.g. ``"events"``.
+    columns : tuple of Column
+        Every column, in the order the typed table has them.
+    key : tuple of str
+        Columns whose values must not repeat together.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def read(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> pd.DataFrame:
+        """Check a whole table and return it typed, in the schema's column order.
+
+        Raises
+        ------
+        GQDataError
+            For a missing or unknown column, a cell its column cannot accept, or a repeated key.
+        """
+        self.check_header(raw, max_problems, advice)
+        log = ProblemLog(raw)
+        typed = {}
+        for order, column in enumerate(self.columns):
+            typed[column.name], bad = column.parse(raw.cells[column.name])
+            positions = np.flatnonzero(bad)
+            log.add(order, positions, column.name, raw.cells[column.name].to_numpy()[positions], column.expected())
+        table = pd.DataFrame(typed, index=pd.RangeIndex(len(raw.cells)))
+        if self.key:
+            log.duplicates(len(self.columns), table[list(self.key)], list(self.key), np.arange(len(table)))
+        log.raise_if_any(max_problems, advice)
+        return table
+
+    def check_header(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> None:
+        """Every column present and no other; raises at once, as nothing else can be checked."""
+        present = list(raw.cells.columns)
+        problems = [Problem("header", "", "", f"a '{c}' column ({self.name} table)") for c in self.names if c not in present]
+        problems += [Problem("header", c, "", f"only the columns of the {self.name} table ({', '.join(self.names)})") for c in present if c not in self.names]
+        if problems:
+            extra = {"advice": advice} if advice else {}
+            raise GQDataError(raw.source, problems[:max_problems], max(len(problems) - max_problems, 0), **extra)
+
+
+GROUP, MEMBER = Column("group", "id"), Column("member", "id")
+SESSION = Column("session", "int", low=1, high=MAX_SESSION, describe=f"a positive whole number up to {MAX_SESSION:,} (sessions count from 1)")
+
+SCORES = Schema(
+    "scores",
+    (GROUP, MEMBER, SESSION, Column("scale", "id"), Column("level", "id"), Column("score", "number", optional=True), Column("n_items", "int", low=0, optional=True)),
+    key=("group", "member", "session", "scale", "level"),
+)
+"""A ``scores`` table as :func:`gqkit.score` makes it (``n_items`` may be absent in tables made elsewhere)."""
+
+DETECTIONS = Schema(
+    "detections",
+    (GROUP, MEMBER, SESSION, Column("onset", "int", low=1, high=MAX_SESSION), Column("level", "id"), Column("scale", "id"),
+     Column("rule", "id"), Column("strength", "number", optional=True)),  # fmt: skip
+)
+"""A ``detections`` table as the rules make it."""

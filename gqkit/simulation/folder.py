@@ -1,0 +1,269 @@
+"""A cohort as a folder of files, written and read back through the same checks as any input.
+
+A folder holds ``config.json``, ``instrument.csv`` (the item key: item, scale, level and the
+answer range; never item wording), ``groups.csv``, ``members.csv``, ``events.csv``,
+``outcomes.csv`` and ``responses.csv`` (wide: one row per attended member-session).
+
+:func:`read_folder` checks each file against its schema (:data:`TABLES`), then checks that the
+files agree with each other and with the config: the groups and members the tables name,
+sessions within the course, one outcome per answered session, repairs and fades of known
+ruptures, and member counts that match the events and the answers. Every failure is a
+:class:`~gqkit.errors.GQDataError` naming the file, line and column. :func:`write_folder`
+refuses a folder that already holds files unless told to overwrite, and neutralises text
+cells a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import _tables
+from ..errors import GQConfigError, GQDataError, Problem
+from ..instrument import Instrument
+from ..io import read_answers
+from ..schema import MAX_SESSION, SESSION, Column, ProblemLog, Schema
+from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
+
+__all__ = ["EVENT_KINDS", "FILES", "TABLES", "read_folder", "write_folder"]
+
+EVENT_KINDS = ("rupture", "repair", "fade")
+FILES = ("config.json", "instrument.csv", "groups.csv", "members.csv", "events.csv", "outcomes.csv", "responses.csv")
+ADVICE = "the folder is not a cohort as gqkit writes it"
+
+_ID = lambda name: Column(name, "id")  # noqa: E731
+_COUNT = lambda name: Column(name, "int", low=0, high=MAX_SESSION)  # noqa: E731
+_OQ = lambda name, optional=False: Column(name, "int", low=0, high=180, optional=optional)  # noqa: E731
+_SESSION_OR_EMPTY = lambda name: Column(name, "int", low=1, high=MAX_SESSION, optional=True)  # noqa: E731
+
+TABLES: dict[str, Schema] = {
+    "groups": Schema(
+        "groups",
+        (_ID("group"), _ID("therapist"), Column("feedback", "bool"), *(Column(f, "number") for f in TherapistModel.FACTORS),
+         Column("feedback_rule", "text"), _ID("seed"), Column("spawn_key", "text")),  # fmt: skip
+        key=("group",),
+    ),
+    "members": Schema(
+        "members",
+        (_ID("group"), _ID("member"), _ID("therapist"), Column("joined", "int", low=1, high=MAX_SESSION), _SESSION_OR_EMPTY("left"),
+         Column("dropped_out", "bool"), _OQ("baseline_oq"), _OQ("first_oq", True), _OQ("final_oq", True), _COUNT("n_attended"),
+         _COUNT("n_ruptures"), _COUNT("n_repaired"), _COUNT("n_faded"), Column("not_on_track", "bool"), _SESSION_OR_EMPTY("not_session"),
+         _COUNT("n_supported")),  # fmt: skip
+        key=("group", "member"),
+    ),
+    "events": Schema(
+        "events",
+        (_ID("event_id"), _ID("group"), SESSION, Column("kind", "choice", choices=EVENT_KINDS), Column("level", "choice", choices=LEVELS),
+         Column("type", "choice", choices=RUPTURE_TYPES), _ID("member"), _ID("source"), Column("severity", "number", low=0),
+         _ID("rupture_id"), Column("quality", "number", low=0, high=1, optional=True), Column("resolved", "bool", dtype="boolean"),
+         _SESSION_OR_EMPTY("alert_session"), Column("alert_seen", "bool", dtype="boolean"), Column("cause", "text")),  # fmt: skip
+        key=("event_id",),
+    ),
+    "outcomes": Schema(
+        "outcomes",
+        (_ID("group"), _ID("member"), SESSION, _OQ("oq"), Column("expected", "number"), Column("not_on_track", "bool"), Column("supported", "bool")),
+        key=("group", "member", "session"),
+    ),
+}
+"""The schema of each table file of a cohort folder."""
+
+
+# -- writing ----------------------------------------------------------------------------------
+def write_folder(path: str | Path, config: SimulationConfig, instrument: Instrument, tables: dict[str, pd.DataFrame], responses: pd.DataFrame,
+                 *, overwrite: bool = False) -> Path:  # fmt: skip
+    """Write a cohort's files into ``path`` (created if needed).
+
+    Raises
+    ------
+    GQConfigError
+        If ``path`` is a file, or a folder that already holds files and ``overwrite`` is False.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise GQConfigError("path", str(path), "a folder to write the cohort into; this is a file")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise GQConfigError("path", str(path), "an empty or new folder; this one holds files (pass overwrite=True to replace the cohort files in it)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise GQConfigError("path", str(path), f"a folder that can be made ({err.strerror or err})") from None
+    (path / "config.json").write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
+    key = instrument.table[["item", "scale", "level"]]
+    low, high = instrument.response_range
+    _tables.write_csv(key.assign(low=low, high=high), path / "instrument.csv")
+    for name in TABLES:
+        _tables.write_csv(tables[name], path / f"{name}.csv")
+    _tables.write_csv(responses, path / "responses.csv")
+    return path
+
+
+# -- reading ----------------------------------------------------------------------------------
+def read_folder(path: str | Path) -> dict[str, Any]:
+    """Read and check a cohort folder.
+
+    Returns
+    -------
+    dict
+        ``config``, ``instrument``, the four tables by name, and ``ids`` (group, member,
+        session of each answered session) with ``answers`` (one column per item).
+
+    Raises
+    ------
+    GQDataError
+        For a missing file, a file that fails its schema, or files that disagree.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise GQDataError(str(path), [Problem("path", "", "", "a cohort folder written by gqkit (Cohort.to_dir or `gqkit simulate`)")])
+    absent = [f for f in FILES if not (path / f).is_file()]
+    if absent:
+        raise GQDataError(str(path), [Problem("folder", "", "", f"a file {f}") for f in absent], advice=ADVICE)
+    config = _read_config(path / "config.json")
+    instrument = _read_instrument(path / "instrument.csv")
+    raws = {name: _tables.from_path(path / f"{name}.csv") for name in TABLES}
+    tables = {name: TABLES[name].read(raws[name], advice=ADVICE) for name in TABLES}
+    ids, answers = read_answers(path / "responses.csv", instrument)
+    _Agreement(config, raws, tables, ids).check()
+    return {"config": config, "instrument": instrument, **tables, "ids": ids, "answers": answers}
+
+
+def _read_config(path: Path) -> SimulationConfig:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise GQDataError(path.name, [Problem("", "", "", "UTF-8 text")], advice=ADVICE) from None
+    except json.JSONDecodeError as err:
+        raise GQDataError(path.name, [Problem(f"line {err.lineno}, column {err.colno}", "", "", f"JSON ({err.msg})")], advice=ADVICE) from None
+    try:
+        return SimulationConfig.from_dict(data)
+    except GQConfigError as err:
+        raise GQDataError(path.name, [Problem(f"key '{err.parameter}'", "", _short(err.value), err.expected)], advice=ADVICE) from None
+
+
+def _short(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _read_instrument(path: Path) -> Instrument:
+    raw = _tables.from_path(path)
+    log = ProblemLog(raw)
+    bounds = {}
+    for column in (Column("low", "int"), Column("high", "int")):
+        if column.name not in raw.cells.columns:
+            raise GQDataError(path.name, [Problem("header", "", "", f"a '{column.name}' column (the answer range)")], advice=ADVICE)
+        bounds[column.name], bad = column.parse(raw.cells[column.name])
+        log.add(0, np.flatnonzero(bad), column.name, raw.cells[column.name][bad], column.expected())
+    log.raise_if_any(advice=ADVICE)
+    pairs = pd.DataFrame(bounds).drop_duplicates()
+    if len(pairs) != 1:
+        raise GQDataError(path.name, [Problem("", "low/high", "", "one answer range for every item")], advice=ADVICE)
+    return Instrument.from_csv(path, response_range=(int(pairs["low"].iloc[0]), int(pairs["high"].iloc[0])))
+
+
+class _Agreement:
+    """Checks that a folder's files agree with each other and with its config."""
+
+    def __init__(self, config: SimulationConfig, raws: dict[str, _tables.RawTable], tables: dict[str, pd.DataFrame], ids: pd.DataFrame):
+        self.raws, self.tables, self.ids = raws, tables, ids
+        self.S, self.M = config.design.n_sessions, config.design.n_members
+        self.groups = set(tables["groups"]["group"])
+        self.member_ids = [f"m{i + 1:02d}" for i in range(self.M)]
+
+    def check(self) -> None:
+        self.members()
+        self.responses()
+        self.outcomes()
+        self.events()
+        self.counts()
+
+    def _where_bad(self, name: str, checks: list[tuple[np.ndarray, str, str]]) -> None:
+        """Raise for the rows of ``name`` where any check's mask is True (column, expected)."""
+        log = ProblemLog(self.raws[name])
+        for order, (bad, column, expected) in enumerate(checks):
+            rows = np.flatnonzero(bad)
+            log.add(order, rows, column, self.raws[name].cells[column].to_numpy()[rows] if column else [""] * len(rows), expected)
+        log.raise_if_any(advice=ADVICE)
+
+    def _known(self, table: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
+        return [
+            (~table["group"].isin(self.groups).to_numpy(), "group", "a group listed in groups.csv"),
+            (~table["member"].isin(self.member_ids).to_numpy(), "member", f"a member m01 to m{self.M:02d} (config.json: n_members = {self.M})"),
+        ]
+
+    def _in_course(self, table: pd.DataFrame, column: str) -> tuple[np.ndarray, str, str]:
+        return (table[column].fillna(1).to_numpy() > self.S, column, f"a session up to {self.S} (config.json: n_sessions = {self.S})")
+
+    def members(self) -> None:
+        m = self.tables["members"]
+        self._where_bad("members", [*self._known(m), self._in_course(m, "joined"), self._in_course(m, "left"), self._in_course(m, "not_session")])
+        if len(m) != len(self.groups) * self.M:
+            have = set(zip(m["group"], m["member"]))
+            lacking = [f"{g} {mm}" for g in sorted(self.groups) for mm in self.member_ids if (g, mm) not in have]
+            raise GQDataError("members.csv", [Problem("", "", "", f"a row for each of the {self.M} members of every group; none for {', '.join(lacking[:5])}"
+                                                      + (" ..." if len(lacking) > 5 else ""))], advice=ADVICE)  # fmt: skip
+
+    def responses(self) -> None:
+        ids = self.ids
+        raw = self.raws["members"]
+        checks = [*self._known(ids), self._in_course(ids, "session")]
+        found = sorted((line, order, Problem(f"line {line}", column, str(value), expected))
+                       for order, (bad, column, expected) in enumerate(checks)
+                       for line, value in zip(ids["line"].to_numpy()[bad], ids[column].to_numpy()[bad]))  # fmt: skip
+        if found:
+            raise GQDataError("responses.csv", [p for *_, p in found[:50]], max(len(found) - 50, 0), advice=ADVICE)
+        answered = ids.groupby(["group", "member"]).size()
+        m = self.tables["members"]
+        have = answered.reindex(pd.MultiIndex.from_frame(m[["group", "member"]])).fillna(0).to_numpy()
+        log = ProblemLog(raw)
+        rows = np.flatnonzero(have != m["n_attended"].to_numpy())
+        log.add(0, rows, "n_attended", m["n_attended"].to_numpy()[rows], [f"the {int(h)} sessions responses.csv holds for this member" for h in have[rows]])
+        log.raise_if_any(advice=ADVICE)
+
+    def outcomes(self) -> None:
+        o = self.tables["outcomes"]
+        self._where_bad("outcomes", [*self._known(o), self._in_course(o, "session")])
+        answered = pd.MultiIndex.from_frame(self.ids[["group", "member", "session"]].astype({"session": "int64"}))
+        measured = pd.MultiIndex.from_frame(o[["group", "member", "session"]])
+        self._where_bad("outcomes", [(~measured.isin(answered), "session", "a session the member answered (responses.csv has no row for it)")])
+        lacking = answered[~answered.isin(measured)]
+        if len(lacking):
+            g, mm, s = lacking[0]
+            raise GQDataError("outcomes.csv", [Problem("", "", "", f"a row for every answered session; none for {g} {mm} session {s}")],
+                              len(lacking) - 1, advice=ADVICE)  # fmt: skip
+
+    def events(self) -> None:
+        e = self.tables["events"]
+        rupture = (e["kind"] == "rupture").to_numpy()
+        sources = {*self.member_ids, "group", "leader"}
+        first = e[rupture].drop_duplicates("rupture_id").set_index("rupture_id")
+        known = e["rupture_id"].isin(first.index).to_numpy()
+        opened = e["rupture_id"].map(first["session"]).to_numpy(dtype=float, na_value=np.nan)
+        same_group = (e["rupture_id"].map(first["group"]) == e["group"]).to_numpy()
+        self._where_bad("events", [
+            *self._known(e), self._in_course(e, "session"), self._in_course(e, "alert_session"),
+            (~e["source"].isin(sources).to_numpy(), "source", f"a member m01 to m{self.M:02d}, 'group' or 'leader'"),
+            (rupture & e.duplicated("rupture_id").to_numpy(), "rupture_id", "each rupture once (another rupture row has this id)"),
+            (~rupture & ~(known & same_group), "rupture_id", "the id of a rupture of the same group (a rupture row of events.csv)"),
+            (~rupture & known & (e["session"].to_numpy() < opened), "session", "a session at or after the rupture's onset"),
+            (rupture & e["quality"].notna().to_numpy(), "quality", "an empty cell: a rupture has no repair quality"),
+            ((e["kind"] == "repair").to_numpy() & e["quality"].isna().to_numpy(), "quality", "a repair quality from 0 to 1"),
+        ])  # fmt: skip
+
+    def counts(self) -> None:
+        """The members' rupture counts agree with the events."""
+        e, m = self.tables["events"], self.tables["members"]
+        owner = e[e["kind"] == "rupture"].set_index("rupture_id")["member"]
+        e = e.assign(owner=e["rupture_id"].map(owner))
+        units = pd.MultiIndex.from_frame(m[["group", "member"]])
+        kinds = {"n_ruptures": e["kind"] == "rupture", "n_repaired": (e["kind"] == "repair") & e["resolved"].fillna(False), "n_faded": e["kind"] == "fade"}
+        log = ProblemLog(self.raws["members"])
+        for order, (column, rows) in enumerate(kinds.items()):
+            found = e[rows.to_numpy(bool)].groupby(["group", "owner"]).size().reindex(units).fillna(0).to_numpy()
+            bad = np.flatnonzero(found != m[column].to_numpy())
+            log.add(order, bad, column, m[column].to_numpy()[bad], [f"{int(f)}, as events.csv has" for f in found[bad]])
+        log.raise_if_any(advice=ADVICE)
