@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 from .detect import Rule
 from ._units import run_units
 from .errors import GQConfigError, GQDataError, Problem
+from .schema import DETECTIONS
 from .simulation import Cohort, SimulationConfig, simulate
 
 __all__ = ["Matching", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
@@ -83,9 +84,7 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     """
     low, high = _check_tolerance(tolerance)
     ruptures = _ruptures(truth).astype({"group": str, "member": str}).assign(source=lambda t: t["source"].fillna("").astype(str))
-    missing = [c for c in ("group", "member", "onset", "session", "level") if c not in detections.columns]
-    if missing:
-        raise GQDataError("detections", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="pass a rule's detect() output")
+    DETECTIONS.check(detections, "detections", advice="pass a rule's detect() output")
     found = detections.reset_index(drop=True).astype({"group": str})
     pairs = ruptures.reset_index(names="r").merge(found.reset_index(names="d")[["d", "group", "member", "onset", "session", "level"]],
                                                    on="group", suffixes=("", "_det"))  # fmt: skip

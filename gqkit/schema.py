@@ -40,7 +40,7 @@ import pandas as pd
 from ._tables import RawTable
 from .errors import GQDataError, Problem
 
-__all__ = ["DETECTIONS", "MAX_SESSION", "SCORES", "SESSION", "Column", "ProblemLog", "Schema"]
+__all__ = ["DETECTIONS", "GROUP", "MAX_SESSION", "MEMBER", "SCORES", "SESSION", "Column", "ProblemLog", "Schema"]
 
 Kind = Literal["id", "text", "int", "number", "bool", "choice"]
 TRUE, FALSE = ("true", "1"), ("false", "0")
@@ -242,6 +242,17 @@ class Schema:
         log.raise_if_any(max_problems, advice)
         return table
 
+    def check(self, frame: pd.DataFrame, source: str, advice: str | None = None, max_problems: int = 50) -> pd.DataFrame:
+        """Check the schema's columns of a DataFrame made elsewhere; other columns pass unchecked.
+
+        Problems name the row by its index label. Returns the checked columns, typed.
+        """
+        missing = [c for c in self.names if c not in frame.columns]
+        if missing:
+            extra = {"advice": advice} if advice else {}
+            raise GQDataError(source, [Problem("header", "", "", f"a '{c}' column ({self.name} table)") for c in missing], **extra)
+        return self.read(RawTable(source, frame[self.names].reset_index(drop=True), np.asarray(frame.index), "row"), max_problems, advice)
+
     def check_header(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> None:
         """Every column present and no other; raises at once, as nothing else can be checked."""
         present = list(raw.cells.columns)
@@ -264,7 +275,7 @@ SCORES = Schema(
 
 DETECTIONS = Schema(
     "detections",
-    (GROUP, MEMBER, SESSION, Column("onset", "int", low=1, high=MAX_SESSION), Column("level", "id"), Column("scale", "id"),
-     Column("rule", "id"), Column("strength", "number", optional=True)),  # fmt: skip
+    (GROUP, Column("member", "text"), SESSION, Column("onset", "int", low=1, high=MAX_SESSION), Column("level", "id")),
 )
-"""A ``detections`` table as the rules make it."""
+"""The columns of a ``detections`` table that matching needs (a rule's output has more; a
+whole-group alert has no member)."""

@@ -255,15 +255,42 @@ class _Agreement:
         ])  # fmt: skip
 
     def counts(self) -> None:
-        """The members' rupture counts agree with the events."""
-        e, m = self.tables["events"], self.tables["members"]
+        """Every member column that other files determine agrees with them."""
+        e, m, o = self.tables["events"], self.tables["members"], self.tables["outcomes"]
         owner = e[e["kind"] == "rupture"].set_index("rupture_id")["member"]
         e = e.assign(owner=e["rupture_id"].map(owner))
         units = pd.MultiIndex.from_frame(m[["group", "member"]])
-        kinds = {"n_ruptures": e["kind"] == "rupture", "n_repaired": (e["kind"] == "repair") & e["resolved"].fillna(False), "n_faded": e["kind"] == "fade"}
+        per_member = lambda rows, by="member": rows.groupby(["group", by]).size().reindex(units).fillna(0).astype("int64")  # noqa: E731
+        by_member = o.sort_values("session").groupby(["group", "member"])
+        flagged = o[o["not_on_track"]].groupby(["group", "member"])["session"].min()
+        derived = {
+            "therapist": ("groups.csv", m["group"].map(self.tables["groups"].set_index("group")["therapist"])),
+            "left": ("outcomes.csv", by_member["session"].max().reindex(units).astype("Int64")),
+            "first_oq": ("outcomes.csv", by_member["oq"].first().reindex(units).astype("Int64")),
+            "final_oq": ("outcomes.csv", by_member["oq"].last().reindex(units).astype("Int64")),
+            "not_on_track": ("outcomes.csv", by_member["not_on_track"].any().reindex(units).fillna(False).astype(bool)),
+            "not_session": ("outcomes.csv", flagged.reindex(units).astype("Int64")),
+            "n_supported": ("outcomes.csv", by_member["supported"].sum().reindex(units).fillna(0).astype("int64")),
+            "n_ruptures": ("events.csv", per_member(e[e["kind"] == "rupture"], "owner")),
+            "n_repaired": ("events.csv", per_member(e[(e["kind"] == "repair") & e["resolved"].fillna(False)], "owner")),
+            "n_faded": ("events.csv", per_member(e[e["kind"] == "fade"], "owner")),
+        }
         log = ProblemLog(self.raws["members"])
-        for order, (column, rows) in enumerate(kinds.items()):
-            found = e[rows.to_numpy(bool)].groupby(["group", "owner"]).size().reindex(units).fillna(0).to_numpy()
-            bad = np.flatnonzero(found != m[column].to_numpy())
-            log.add(order, bad, column, m[column].to_numpy()[bad], [f"{int(f)}, as events.csv has" for f in found[bad]])
+        for order, (column, (source, values)) in enumerate(derived.items()):
+            have, want = m[column].reset_index(drop=True), pd.Series(np.asarray(values, dtype=object))
+            bad = np.flatnonzero(~((have.isna() & want.isna()) | (have.astype(object) == want).fillna(False)).to_numpy(dtype=bool))
+            shown = ["empty" if pd.isna(w) else str(w) for w in want[bad]]
+            log.add(order, bad, column, self.raws["members"].cells[column].to_numpy()[bad], [f"{w}, as {source} has" for w in shown])
         log.raise_if_any(advice=ADVICE)
+        self.event_flags(e)
+
+    def event_flags(self, e: pd.DataFrame) -> None:
+        """A rupture is resolved when a repair resolved it or it faded; an alert is seen when it has a session."""
+        ended = set(e.loc[((e["kind"] == "repair") & e["resolved"].fillna(False)) | (e["kind"] == "fade"), "rupture_id"])
+        rupture = (e["kind"] == "rupture").to_numpy()
+        self._where_bad("events", [
+            (rupture & (e["resolved"].fillna(False).to_numpy(bool) != e["rupture_id"].isin(ended).to_numpy()), "resolved",
+             "True exactly when a repair resolved the rupture or it faded (as the repair and fade rows say)"),
+            ((e["kind"] == "fade").to_numpy() & ~e["resolved"].fillna(False).to_numpy(bool), "resolved", "True: a fade ends the rupture"),
+            (e["alert_seen"].fillna(False).to_numpy(bool) != e["alert_session"].notna().to_numpy(), "alert_seen", "True exactly when alert_session is given"),
+        ])  # fmt: skip
