@@ -219,6 +219,7 @@ def test_the_cli_refuses_to_simulate_over_files(tmp_path, capsys):
 
 # -- the fuzz test: random damage to random files ----------------------------------------------
 TEXT_COLUMNS = {"feedback_rule", "spawn_key", "cause", "seed", "therapist", "event_id"}  # free text: any value is valid there
+# ("NaN" is not junk: in responses.csv it means no answer)
 CSV_FILES = [f for f in FILES if f.endswith(".csv")]
 
 
@@ -238,7 +239,7 @@ def _damage(folder: Path, data: st.DataObject) -> str:
     columns = [c for c in table.columns if c not in TEXT_COLUMNS and not (name == "instrument.csv" and c in ("item",))]
     column = data.draw(st.sampled_from(columns), label="column")
     if kind == "junk":
-        table.loc[row, column] = data.draw(st.sampled_from(["x", "?", "1e999", "NaN", "--", "2,5", "inf", "=1+1"]), label="junk")
+        table.loc[row, column] = data.draw(st.sampled_from(["x", "?", "1e999", "--", "2,5", "inf", "=1+1"]), label="junk")
     elif kind == "out_of_range":
         table.loc[row, column] = data.draw(st.sampled_from(["-1", "999999", "0.5", "1e20", "-0.25"]), label="number")
         if column in ("severity", "expected", "quality", *TABLES["groups"].names) or (name == "events.csv" and column == "quality"):
