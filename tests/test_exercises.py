@@ -11,7 +11,9 @@ INST = Instrument.default()
 def test_example_covers_every_item():
     assert set(EXAMPLE_ANSWERS) == set(INST.items)
     assert example_member()["response"].notna().all()
-    assert example_member(missing=("gq05",)).set_index("item").loc["gq05", "response"] is not None
+    with_gap = example_member(missing=("gq05",)).set_index("item")["response"]
+    assert with_gap.isna().sum() == 1 and with_gap.isna()["gq05"]
+    assert with_gap.drop("gq05").to_dict() == {i: v for i, v in EXAMPLE_ANSWERS.items() if i != "gq05"}
 
 
 def test_check_pb_score():

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gqkit import GQConfigError, Rupture, SimulationConfig, load_example, list_examples, score, simulate
-from gqkit.detect import ChangeAlert, Evidence, Rule
+from gqkit.detect import ChangeAlert, Evidence, Rule, ScorePanel
 from gqkit.examples import EXAMPLES, write_example
 from gqkit.simulation import Cohort, describe_defaults, group_seeds
 from gqkit.simulation.calibration import calibration_report
@@ -257,3 +257,14 @@ def test_a_cohort_folder_with_unknown_ids_is_refused(tmp_path):
     (path / "responses.csv").write_text(text.replace("g001,m01,1,", "g009,m01,1,", 1))
     with pytest.raises(GQDataError, match="(?s)responses.csv: 1 problem .*line 2, column .group.: got .g009.; expected a group listed in groups.csv"):
         Cohort.from_dir(path)
+
+
+def test_cohort_panel_holds_the_same_scores_as_the_long_table():
+    cohort = simulate(n_groups=2, seed=4, n_members=3, n_sessions=5, enrolment="rolling")
+    panel, slow = cohort.panel(), ScorePanel.from_scores(cohort.scores())
+    assert panel.facets == cohort.instrument.facets and list(panel.sessions) == [1, 2, 3, 4, 5]
+    pd.testing.assert_frame_equal(panel.units, slow.units)
+    order = [slow.facets.index(f) for f in panel.facets]
+    np.testing.assert_array_equal(panel.values, slow.values[:, :, order])
+    absent = ~cohort.attended.reshape(6, 5)
+    assert absent.any() and np.isnan(panel.values[absent]).all() and not np.isnan(panel.values[~absent]).all(axis=-1).any()
