@@ -57,7 +57,7 @@ class Column:
     name : str
         The column name (lower case).
     kind : {"id", "text", "int", "number", "bool", "choice"}
-        ``id``: non-empty text; ``text``: any text; ``int``: a whole number; ``number``: a
+        ``id``: non-empty text without control or invisible characters; ``text``: any text; ``int``: a whole number; ``number``: a
         finite number; ``bool``: true/false (also True/False, 1/0); ``choice``: one of
         ``choices``.
     low, high : float
@@ -89,7 +89,7 @@ class Column:
         if self.describe:
             return self.describe
         words = {
-            "id": f"a {self.name} id; this cell is empty",
+            "id": f"a {self.name} id: not empty, and no control or invisible characters",
             "text": "text",
             "int": "a whole number" + _range_words(self.low, self.high),
             "number": "a finite number" + _range_words(self.low, self.high),
@@ -113,8 +113,10 @@ class Column:
 
     def _parse_distinct(self, text: pd.Series) -> tuple[pd.Series, np.ndarray]:
         empty = (text == "").to_numpy()
-        if self.kind in ("id", "text"):
-            return _as_text(text), empty & (self.kind == "id")
+        if self.kind == "text":
+            return _as_text(text), np.zeros(len(text), bool)
+        if self.kind == "id":
+            return _as_text(text), empty | ~np.array([t.isprintable() for t in text], dtype=bool)
         if self.kind == "choice":
             allowed = {(c.lower() if self.ignore_case else c): c for c in self.choices}
             values = (text.str.lower() if self.ignore_case else text).map(allowed)
