@@ -162,6 +162,21 @@ class Instrument:
         return f"Instrument({self.n_items} items, empty cells: {empty})"
 
 
+def instrument_or_default(value: object) -> Instrument:
+    """``value`` when it is an :class:`Instrument`, the default key when it is None.
+
+    Raises
+    ------
+    GQConfigError
+        For anything else (a path, say: read it with ``Instrument.from_csv`` first).
+    """
+    if value is None:
+        return Instrument.default()
+    if not isinstance(value, Instrument):
+        raise GQConfigError("instrument", value, "a gqkit.Instrument (e.g. Instrument.from_csv('key.csv')) or None for the default")
+    return value
+
+
 def _code(value: str, allowed: tuple[str, ...], what: str) -> str:
     code = str(value).strip().upper()
     if code not in allowed:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import _tables
 from .errors import GQConfigError, GQDataError, Problem
-from .instrument import Instrument
+from .instrument import Instrument, instrument_or_default
 from .schema import GROUP, MAX_SESSION, MEMBER, SESSION, Column, ProblemLog
 
 __all__ = ["ID_COLUMNS", "MAX_SESSION", "MISSING_CODES", "read_answers", "read_responses", "to_wide"]
@@ -86,7 +86,7 @@ def read_responses(
     >>> read_responses(long).dropna().to_dict("records")
     [{'group': 'g1', 'member': 'm1', 'session': 1, 'item': 'gq01', 'response': 5}]
     """
-    inst = instrument or Instrument.default()
+    inst = instrument_or_default(instrument)
     if layout not in ("auto", "long", "wide"):
         raise GQConfigError("layout", layout, "'auto', 'long' or 'wide'")
     if not (isinstance(max_problems, numbers.Integral) and max_problems >= 1):
@@ -119,7 +119,7 @@ def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd
     >>> to_wide(long)[["group", "member", "session", "gq01"]].to_dict("records")
     [{'group': 'g', 'member': 'a', 'session': 1, 'gq01': 4}]
     """
-    inst = instrument or Instrument.default()
+    inst = instrument_or_default(instrument)
     if responses.duplicated([*ID_COLUMNS, "item"]).any():
         raise GQDataError("responses", [Problem("", "", "", "one row per group, member, session and item")], advice="fix the responses table")
     wide = responses.pivot(index=list(ID_COLUMNS), columns="item", values="response")

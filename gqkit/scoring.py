@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import GQConfigError, GQDataError, Problem
-from .instrument import Instrument
+from .instrument import Instrument, instrument_or_default
 from .io import ID_COLUMNS
 
 __all__ = ["DEFAULT_PRORATE", "allowed_missing", "alpha_array", "norms", "rci", "reliability", "score", "score_array"]
@@ -49,7 +49,7 @@ def score_array(values: np.ndarray, instrument: Instrument | None = None, prorat
     instrument's facets (:attr:`Instrument.facets`); a score is NaN when too many items are
     missing.
     """
-    inst = instrument or Instrument.default()
+    inst = instrument_or_default(instrument)
     weights = _facet_weights(inst)
     answered = ~np.isnan(values)
     n_used = (answered @ weights).astype(np.int64)  # float matmul (BLAS), exact for counts
@@ -100,7 +100,7 @@ def score(responses: pd.DataFrame, instrument: Instrument | None = None, *, pror
     >>> s.loc[(s.scale == "PW") & (s.level == "ML"), "score"].item()
     5.0
     """
-    inst = instrument or Instrument.default()
+    inst = instrument_or_default(instrument)
     _check_prorate(prorate)
     matrix, keys = _response_matrix(responses, inst)
     scores, n_used = score_array(matrix, inst, prorate)
@@ -255,14 +255,14 @@ def reliability(responses: pd.DataFrame, instrument: Instrument | None = None) -
     >>> reliability(r).query("scale == 'PW' and level == 'ML'")[["k", "n"]].to_dict("records")
     [{'k': 3, 'n': 0}]
     """
-    inst = instrument or Instrument.default()
+    inst = instrument_or_default(instrument)
     matrix, _ = _response_matrix(responses, inst)
     return alpha_array(matrix, inst)
 
 
 def alpha_array(matrix: np.ndarray, instrument: Instrument | None = None) -> pd.DataFrame:
     """Cronbach's alpha per facet from a (rows x items) array (NaN = missing); see :func:`reliability`."""
-    inst = instrument or Instrument.default()
+    inst = instrument_or_default(instrument)
     rows = []
     for scale, level in inst.facets:
         cols = [inst.position(i) for i in inst.items_of(scale, level)]

@@ -209,3 +209,13 @@ def test_header_problems_respect_max_problems(write):
 def test_max_problems_must_be_a_positive_whole_number(write, bad):
     with pytest.raises(GQConfigError, match="max_problems"):
         read_responses(write(LONG), max_problems=bad)
+
+
+@pytest.mark.parametrize("bad", ["key.csv", 30, object()])
+def test_an_instrument_that_is_not_one_is_a_config_error(write, bad):
+    from gqkit import score
+
+    with pytest.raises(GQConfigError, match="instrument=.*expected a gqkit.Instrument"):
+        read_responses(write(LONG), instrument=bad)
+    with pytest.raises(GQConfigError, match="instrument="):
+        score(read_responses(write(LONG)), instrument=bad)

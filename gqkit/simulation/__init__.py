@@ -13,7 +13,7 @@ import numpy as np
 
 from ..detect import ChangeAlert, Rule
 from ..errors import GQConfigError
-from ..instrument import Instrument
+from ..instrument import Instrument, instrument_or_default
 from .cohort import EVENT_COLUMNS, EVENT_KINDS, Cohort, build
 from .config import (
     GroupDesign,
@@ -118,9 +118,6 @@ def simulate(
     for r in ruptures:
         if not isinstance(r, Rupture):
             raise GQConfigError("ruptures", r, "a sequence of gqkit.Rupture")
-    if instrument is None:
-        instrument = Instrument.default()
-    elif not isinstance(instrument, Instrument):
-        raise GQConfigError("instrument", instrument, "a gqkit.Instrument (e.g. Instrument.from_csv('key.csv'))")
+    instrument = instrument_or_default(instrument)
     result = run(cfg, seeds, instrument, ruptures, rule, share)
     return build(result, cfg, seeds, rule.name, instrument)
