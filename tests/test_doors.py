@@ -89,17 +89,19 @@ def unknown_event_kind(f):
     return "events.csv", f"line {line}, column 'kind': got 'mend'; expected one of rupture, repair, fade"
 
 
+def _change_config(folder: Path, change) -> None:
+    config = json.loads((folder / "config.json").read_text())
+    change(config)
+    (folder / "config.json").write_text(json.dumps(config))
+
+
 def config_with_more_members(f):
-    config = json.loads((f / "config.json").read_text())
-    config["design"]["n_members"] = 6
-    (f / "config.json").write_text(json.dumps(config))
+    _change_config(f, lambda c: c["design"].update(n_members=6))
     return "members.csv", "a row for each of the 6 members of every group; none for g001 m05"
 
 
 def config_with_fewer_sessions(f):
-    config = json.loads((f / "config.json").read_text())
-    config["design"]["n_sessions"] = 5
-    (f / "config.json").write_text(json.dumps(config))
+    _change_config(f, lambda c: c["design"].update(n_sessions=5))
     return "members.csv", "expected a session up to 5 (config.json: n_sessions = 5)"
 
 
@@ -109,16 +111,12 @@ def malformed_config(f):
 
 
 def missing_config_section(f):
-    config = json.loads((f / "config.json").read_text())
-    del config["repair"]
-    (f / "config.json").write_text(json.dumps(config))
+    _change_config(f, lambda c: c.pop("repair"))
     return "config.json", "key 'repair'"
 
 
 def unknown_config_parameter(f):
-    config = json.loads((f / "config.json").read_text())
-    config["design"]["n_memebrs"] = 4
-    (f / "config.json").write_text(json.dumps(config))
+    _change_config(f, lambda c: c["design"].update(n_memebrs=4))
     return "config.json", "key 'design.n_memebrs'"
 
 
