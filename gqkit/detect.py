@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import GQConfigError, GQDataError, Problem
+from .schema import GROUP, MEMBER, SESSION, Column
 from .scoring import rci
 
 __all__ = [
@@ -71,36 +72,42 @@ class ScorePanel:
 
     @classmethod
     def from_scores(cls, scores: pd.DataFrame, value: str = "score") -> ScorePanel:
-        """Build a panel from a tidy ``scores`` table (group, member, session, scale, level, value)."""
-        missing = [c for c in ("group", "member", "session", "scale", "level", value) if c not in scores.columns]
-        if missing:
-            raise GQDataError("scores", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="fix the table")
-        session = pd.to_numeric(scores["session"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        checks = [
-            (scores[["group", "member", "scale", "level"]].isna().any(axis=1).to_numpy(), "group, member, scale and level in every row"),
-            (~(np.isfinite(session) & (session >= 1) & (np.floor(session) == session)), "a session that is a whole number of at least 1"),
-            (pd.to_numeric(scores[value], errors="coerce").isna().to_numpy() & scores[value].notna().to_numpy(), f"a number in '{value}'"),
-        ]
-        problems = [Problem(f"row {i}", "", "", expected) for mask, expected in checks for i in scores.index[mask][:20]]
-        if problems:
-            raise GQDataError("scores", problems[:20], max(len(problems) - 20, 0), advice="fix the table")
-        dup = scores.duplicated(["group", "member", "session", "scale", "level"]).to_numpy()
-        if dup.any():
-            where = [Problem(f"row {i}", "", "", "one row per group, member, session, scale and level") for i in scores.index[dup][:20]]
-            raise GQDataError("scores", where, max(int(dup.sum()) - 20, 0), advice="fix the table")
-        group_code, groups = pd.factorize(scores["group"], sort=True)
-        member_code, members = pd.factorize(scores["member"], sort=True)
-        keys, unit_of = np.unique(group_code * max(len(members), 1) + member_code, return_inverse=True)
-        units = pd.DataFrame({"group": np.asarray(groups)[keys // max(len(members), 1)], "member": np.asarray(members)[keys % max(len(members), 1)]})
-        scale_code, scale_names = pd.factorize(scores["scale"])
-        level_code, level_names = pd.factorize(scores["level"])
-        facet_code, facet_keys = pd.factorize(scale_code * max(len(level_names), 1) + level_code)  # first-seen order
+        """Build a panel from a tidy ``scores`` table (group, member, session, scale, level, value).
+
+        Group and member ids become text, as read from a file (``2.0`` is ``"2"``, surrounding
+        spaces dropped); they are ordered as numbers when every id of the column is a whole
+        number (1, 2, 10), otherwise as text. Facets keep the order in which they first appear.
+
+        Raises
+        ------
+        GQDataError
+            Naming the row, column and value of each cell that cannot be scored honestly: a
+            missing id, scale or level, a session that is not a whole number from 1 to
+            ``MAX_SESSION`` (10,000), a score that is not a finite number (empty is fine), or a
+            row repeating an earlier row's group, member, session, scale and level.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = pd.DataFrame({"group": "g", "member": [10, 2, 1], "session": 1, "scale": "PB", "level": "all", "score": [4.0, 5.0, 6.0]})
+        >>> panel = ScorePanel.from_scores(s)
+        >>> panel.units["member"].tolist(), panel.values[:, 0, 0].tolist()
+        (['1', '2', '10'], [6.0, 5.0, 4.0])
+        """
+        columns = {"group": GROUP, "member": MEMBER, "session": SESSION, "scale": Column("scale", "id"), "level": Column("level", "id")}
+        if value in columns:
+            raise GQConfigError("value", value, f"the name of the score column, not one of {', '.join(columns)}")
+        group, member, session, scale, level, score = _parsed("scores", scores, {**columns, value: _Finite()})
+        unit_of, units = _units(group, member)
+        scale_code, scale_names = pd.factorize(scale)
+        level_code, level_names = pd.factorize(level)
+        facet_of, facet_keys = pd.factorize(scale_code * max(len(level_names), 1) + level_code)  # first-seen order
         facets = tuple((str(scale_names[key // max(len(level_names), 1)]), str(level_names[key % max(len(level_names), 1)])) for key in facet_keys)
-        n_sessions = int(scores["session"].max()) if len(scores) else 0
-        values = np.full((len(units), n_sessions, len(facets)), np.nan)
-        if len(scores):
-            values[unit_of, session.astype(int) - 1, facet_code] = pd.to_numeric(scores[value]).to_numpy(dtype=float, na_value=np.nan)
-        return cls(values, units, np.arange(1, n_sessions + 1), facets)
+        shape = (len(units), int(session.max()) if len(session) else 0, len(facets))
+        place = _places("scores", scores, (unit_of, session.to_numpy() - 1, facet_of), shape, "group, member, session, scale and level")
+        values = np.full(shape, np.nan)
+        values.ravel()[place] = score.to_numpy()
+        return cls(values, units, np.arange(1, shape[1] + 1), facets)
 
     @classmethod
     def from_columns(
@@ -109,7 +116,18 @@ class ScorePanel:
         """Build a panel from any table with one row per person and session and a column per series.
 
         Each column becomes a facet ``(column, "all")``, so rules watch it with
-        ``scales=(column,)``; give its direction with ``worse={column: +1 or -1}``.
+        ``scales=(column,)``; give its direction with ``worse={column: +1 or -1}``. Any column
+        name will do, ``score`` or ``level`` included. Group and member ids become text, ordered
+        as numbers when every id of the column is a whole number (1, 2, 10), otherwise as text
+        (as in :meth:`from_scores`); with ``group=None`` every person is in group ``"all"``.
+
+        Raises
+        ------
+        GQDataError
+            Naming the row, column and value of each cell that cannot be scored honestly: a
+            missing id, a session that is not a whole number from 1 to ``MAX_SESSION``
+            (10,000), a value that is not a finite number (empty is fine), or a row repeating
+            an earlier row's person and session.
 
         Examples
         --------
@@ -120,14 +138,20 @@ class ScorePanel:
         [{'member': 'p1', 'session': 3}]
         """
         ids = [c for c in (group, member, session) if c is not None]
-        missing = [c for c in (*ids, *columns) if c not in frame.columns]
-        if missing:
-            raise GQDataError("table", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="name the right columns")
-        long = frame.melt(id_vars=ids, value_vars=list(columns), var_name="scale", value_name="score")
-        long = long.rename(columns={member: "member", session: "session", **({group: "group"} if group else {})})
+        if isinstance(columns, str) or not columns or len({*ids, *columns}) < len(ids) + len(columns):
+            raise GQConfigError("columns", columns, f"a non-empty list of series columns, none named twice or also an id ({', '.join(ids)})")
+        _require_columns("table", frame, [*ids, *columns], "name the right columns")
+        kinds = {**({group: GROUP} if group else {}), member: MEMBER, session: SESSION}
+        parsed = _parsed("table", frame, {**kinds, **dict.fromkeys(columns, _Finite())})
         if group is None:
-            long["group"] = "all"
-        return cls.from_scores(long.assign(level="all", member=long["member"].astype(str), group=long["group"].astype(str)))
+            parsed.insert(0, pd.Series("all", index=frame.index))
+        group_ids, member_ids, session_numbers, *series = parsed
+        unit_of, units = _units(group_ids, member_ids)
+        shape = (len(units), int(session_numbers.max()) if len(frame) else 0, len(columns))
+        place = _places("table", frame, (unit_of, session_numbers.to_numpy() - 1), shape[:2], f"{', '.join(ids[:-1])} and {ids[-1]}")
+        values = np.full(shape, np.nan)
+        values.reshape(-1, len(columns))[place] = np.column_stack([s.to_numpy() for s in series])
+        return cls(values, units, np.arange(1, shape[1] + 1), tuple((str(c), "all") for c in columns))
 
     def upto(self, n_sessions: int) -> ScorePanel:
         """The panel as it was known after its first ``n_sessions`` sessions."""
@@ -245,6 +269,77 @@ class Rule:
 
 
 # -- helpers ----------------------------------------------------------------------------------
+LISTED = 20  # problems of a table listed before the rest are only counted
+
+
+def _require_columns(source: str, table: pd.DataFrame, names: list[str], advice: str) -> None:
+    missing = [c for c in names if c not in table.columns]
+    if missing:
+        raise GQDataError(source, [Problem("header", "", "", f"a '{c}' column") for c in missing], advice=advice)
+
+
+class _Finite:
+    """A column of scores: finite numbers or empty cells, read as numbers (exactly: no detour through text)."""
+
+    def parse(self, cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
+        """The numbers (NaN where empty or rejected), and where a cell is neither a finite number nor empty."""
+        number = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isinf(number)
+        unread = np.flatnonzero(np.isnan(number) & cells.notna().to_numpy())  # text, which is fine only when blank
+        bad[unread] = cells.iloc[unread].astype(str).str.strip().ne("").to_numpy()
+        if cells.dtype == object or pd.api.types.is_bool_dtype(cells):  # True is no score, though pandas reads it as 1
+            bad |= cells.map(lambda v: isinstance(v, (bool, np.bool_))).to_numpy(dtype=bool)
+        return pd.Series(np.where(bad, np.nan, number)), bad
+
+    def expected(self) -> str:
+        return "a finite number (or empty)"
+
+
+def _parsed(source: str, table: pd.DataFrame, columns: dict[str, Column | _Finite]) -> list[pd.Series]:
+    """The named columns of ``table`` read as the given kinds, or one error naming every bad cell."""
+    parsed, problems, n_bad = [], [], 0
+    for name, kind in columns.items():
+        values, bad = kind.parse(table[name])
+        parsed.append(values)
+        rows = np.flatnonzero(bad)
+        n_bad += len(rows)
+        cells = table[name].iloc[rows[:LISTED]]
+        problems += [Problem(f"row {label}", name, "" if pd.api.types.is_scalar(v) and pd.isna(v) else str(v), kind.expected()) for label, v in cells.items()]
+    if problems:
+        raise GQDataError(source, problems[:LISTED], n_bad - len(problems[:LISTED]), advice="fix the table")
+    return parsed
+
+
+def _ordered(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Code of each id and the distinct ids as text: as numbers when all are whole numbers (1, 2, 10), else as text."""
+    codes, labels = pd.factorize(ids, sort=True)
+    number = pd.to_numeric(pd.Series(labels), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isfinite(number).all() and (number == np.floor(number)).all():
+        order = np.argsort(number, kind="stable")  # equal numbers ("1", "01") stay in text order
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        codes, labels = rank[codes], labels[order]
+    return codes, np.asarray(labels, dtype=object)
+
+
+def _units(group: pd.Series, member: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """Unit of each row, and the units (group, member) sorted by group, then member."""
+    (g, groups), (m, members) = _ordered(group), _ordered(member)
+    n = max(len(members), 1)
+    keys, unit_of = np.unique(g * n + m, return_inverse=True)
+    return unit_of, pd.DataFrame({"group": groups[keys // n], "member": members[keys % n]})
+
+
+def _places(source: str, table: pd.DataFrame, index: tuple[np.ndarray, ...], shape: tuple[int, ...], key: str) -> np.ndarray:
+    """Flat position of each row in an array of ``shape``; an error names rows repeating an earlier row's ``key``."""
+    flat = np.ravel_multi_index(index, shape)
+    repeated = pd.Series(flat).duplicated().to_numpy()
+    if repeated.any():
+        where = [Problem(f"row {label}", "", "", f"one row per {key}") for label in table.index[repeated][:LISTED]]
+        raise GQDataError(source, where, int(repeated.sum()) - len(where), advice="fix the table")
+    return flat
+
+
 def _session_numbers(index: np.ndarray) -> pd.arrays.IntegerArray:
     """0-based session indices to session numbers, ``<NA>`` where the index is -1."""
     return pd.array([pd.NA if i < 0 else int(i) + 1 for i in index], dtype="Int64")
@@ -258,6 +353,13 @@ def _previous_observed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     prev = np.concatenate([np.full((units, 1, k), -1), last[:, :-1]], axis=1)
     out = np.take_along_axis(values, np.clip(prev, 0, None), axis=1)
     return np.where(prev >= 0, out, np.nan), prev
+
+
+def _group_total(groups: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each unit, the sum of ``x`` over the units of its group (``groups`` from :meth:`ScorePanel.group_codes`)."""
+    total = np.zeros((groups.max() + 1 if len(groups) else 0, *x.shape[1:]))
+    np.add.at(total, groups, x)
+    return total[groups]
 
 
 def _direction(scales: tuple[str, ...], worse: dict[str, float] | None) -> np.ndarray:
@@ -399,10 +501,12 @@ class VEpisode(_SeriesRule):
     Stiles et al. (2004) used a strict (about 2 SD) and Strauss et al. (2006) a looser (about
     1 SD) drop (attribution assumed); Gumz et al. (2012) advise combining within- and
     between-person variability and taking the stricter. The member's *own level* and
-    within-person SD come from their sessions before the drop; the "between-person" SD is the
-    SD of every unit's scores before the drop (causal, but a total SD over the whole table: a
-    noisy extra group in the input raises it for everyone). The rupture is claimed at the drop; the alert is
-    raised when the rebound -- back above half the drop threshold -- is seen.
+    within-person SD come from their sessions before the drop; the "between-person" SD is the SD
+    of every score the members of their own group gave before the drop (members and sessions
+    pooled, theirs included). A member is thus compared with their own group only: a group's
+    alerts never depend on the other groups of the table (or of a simulated batch). The rupture
+    is claimed at the drop; the alert is raised when the rebound -- back above half the drop
+    threshold -- is seen.
 
     Parameters
     ----------
@@ -450,9 +554,9 @@ class VEpisode(_SeriesRule):
         with np.errstate(invalid="ignore", divide="ignore"):
             level = csum / count
             within = np.sqrt(np.maximum(csq - count * level**2, 0) / (count - 1))
-            # between-person SD of every unit's scores before s
-            tot, tot_sq, n = csum.sum(axis=0), csq.sum(axis=0), count.sum(axis=0)
-            between = np.broadcast_to(np.sqrt(np.maximum(tot_sq - tot**2 / n, 0) / (n - 1)), x.shape)
+            # between-person SD: of every score the member's group gave before s
+            tot, tot_sq, n = (_group_total(panel.group_codes(), a) for a in (csum, csq, count))
+            between = np.sqrt(np.maximum(tot_sq - tot**2 / n, 0) / (n - 1))
         spread = {"within": within, "between": between, "stricter": np.fmax(within, between)}[self.sd]
         usable = (count >= self.min_history) & (spread > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -641,12 +745,9 @@ class GroupDrop(_SeriesRule):
     def evidence(self, panel: ScorePanel) -> Evidence:
         cols = [panel.facet_index(s, self.level) for s in self.scales]
         change = _worsening(panel, cols, _direction(self.scales, self.worse))
-        groups = panel.group_codes()
         with np.errstate(invalid="ignore"):
             dropped = (change >= self.threshold).astype(float)
-        per_group = np.zeros((groups.max() + 1 if len(groups) else 0, change.shape[1]))
-        np.add.at(per_group, groups, dropped)
-        strength = (per_group[groups] / self.min_members)[:, :, None]
+        strength = (_group_total(panel.group_codes(), dropped) / self.min_members)[:, :, None]
         alert = strength >= 1
         return Evidence(alert=alert, strength=strength, raised=_same_time(alert.shape))
 

@@ -9,7 +9,8 @@ table read from a file or a DataFrame and returns it typed, or raises one
 
 Every reader uses these: :func:`gqkit.read_responses` for its id columns, ``Cohort.from_dir``
 for every file of a cohort folder (its tables are declared in
-``gqkit.simulation.tables``), and :meth:`gqkit.detect.ScorePanel.from_scores`.
+``gqkit.simulation.folder``), :meth:`gqkit.detect.ScorePanel.from_scores` for ids and sessions,
+and :func:`gqkit.evaluate.match_events` for detections.
 
 Parsing works on each column's distinct values, so a million-row column with a few dozen
 distinct cells costs one hash pass, not a million conversions.
@@ -40,7 +41,7 @@ import pandas as pd
 from ._tables import RawTable
 from .errors import GQDataError, Problem
 
-__all__ = ["DETECTIONS", "GROUP", "MAX_SESSION", "MEMBER", "SCORES", "SESSION", "Column", "ProblemLog", "Schema"]
+__all__ = ["DETECTIONS", "GROUP", "MAX_SESSION", "MEMBER", "SESSION", "Column", "ProblemLog", "Schema"]
 
 Kind = Literal["id", "text", "int", "number", "bool", "choice"]
 TRUE, FALSE = ("true", "1"), ("false", "0")
@@ -267,13 +268,6 @@ class Schema:
 
 GROUP, MEMBER = Column("group", "id"), Column("member", "id")
 SESSION = Column("session", "int", low=1, high=MAX_SESSION, describe=f"a positive whole number up to {MAX_SESSION:,} (sessions count from 1)")
-
-SCORES = Schema(
-    "scores",
-    (GROUP, MEMBER, SESSION, Column("scale", "id"), Column("level", "id"), Column("score", "number", optional=True), Column("n_items", "int", low=0, optional=True)),
-    key=("group", "member", "session", "scale", "level"),
-)
-"""A ``scores`` table as :func:`gqkit.score` makes it (``n_items`` may be absent in tables made elsewhere)."""
 
 DETECTIONS = Schema(
     "detections",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gqkit import GQConfigError, Rupture, simulate
+from gqkit import GQConfigError, GQDataError, Rupture, simulate
 from gqkit.detect import (
     DETECTION_COLUMNS,
     ChangeAlert,
@@ -21,6 +21,8 @@ from gqkit.detect import (
     SuddenLoss,
     VEpisode,
 )
+from gqkit.schema import MAX_SESSION
+from gqkit.simulation import group_seeds
 
 RULES = [
     StatusAlert(),
@@ -171,8 +173,6 @@ def test_function_rule_rejects_non_functions():
 
 
 def test_panel_rejects_duplicate_scores(scores):
-    from gqkit import GQDataError
-
     with pytest.raises(GQDataError, match="one row per group, member, session, scale and level"):
         ScorePanel.from_scores(pd.concat([scores, scores.iloc[:1]]))
 
@@ -203,23 +203,23 @@ def test_every_rule_can_drive_the_simulated_feedback(rule):
 
 
 @pytest.mark.parametrize(
-    "change, fragment",
+    "column, value, fragment",
     [
-        ({"session": 0}, "a session that is a whole number of at least 1"),
-        ({"session": 1.5}, "a session that is a whole number of at least 1"),
-        ({"member": None}, "group, member, scale and level in every row"),
-        ({"score": "high"}, "a number in 'score'"),
+        ("session", 0, "a positive whole number up to 10,000"),
+        ("session", 1.5, "a positive whole number up to 10,000"),
+        ("session", MAX_SESSION + 1, "a positive whole number up to 10,000"),
+        ("member", None, "a member id"),
+        ("scale", " ", "a scale id"),
+        ("score", "high", "a finite number (or empty)"),
+        ("score", np.inf, "a finite number (or empty)"),
     ],
 )
-def test_panel_names_bad_rows_instead_of_guessing(scores, change, fragment):
-    from gqkit import GQDataError
-
+def test_panel_names_bad_rows_instead_of_guessing(scores, column, value, fragment):
     bad = scores.astype(object).copy()
-    for column, value in change.items():
-        bad.loc[bad.index[3], column] = value
-    with pytest.raises(GQDataError, match=fragment) as info:
+    bad.loc[bad.index[3], column] = value
+    with pytest.raises(GQDataError, match=r"^scores: 1 problem") as info:
         ChangeAlert().detect(bad)
-    assert f"row {bad.index[3]}" in str(info.value)
+    assert f"row {bad.index[3]}, column '{column}': " in str(info.value) and fragment in str(info.value)
 
 
 def test_directions_must_be_plus_or_minus_one():
@@ -228,9 +228,116 @@ def test_directions_must_be_plus_or_minus_one():
 
 
 def test_sudden_loss_online_waits_for_the_full_window():
-    s = _one({1: 6, 2: 6, 3: 6, 4: 6, 5: 3, 6: 3, 7: 6, 8: 6})
+    s = _one({1: 6, 2: 6, 3: 6, 4: 6, 5: 3, 6: 3, 7: 3, 8: 3, 9: 3})  # a lasting loss from session 4 to 5
     rule = SuddenLoss(scales=("PB",), cutoff=1.0)
+    assert rule.detect(s)[["onset", "session"]].values.tolist() == [[5, 7]]
     panel = ScorePanel.from_scores(s)
-    offline = set(rule.detect(s)["session"])
-    online = {t for t in range(1, 9) if rule.alerts_now(panel.upto(t)).any()}
-    assert online <= offline
+    online = [t for t in range(1, 10) if rule.alerts_now(panel.upto(t)).any()]
+    assert online == [7]  # not at 5 or 6, before the three scores after the loss are in
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_as_feedback_group_k_of_a_batch_equals_group_k_alone(rule):
+    """A rule's alerts for one group never depend on the other groups of a simulated batch."""
+    n, seed = 6, 21
+    batch = simulate(n_groups=n, seed=seed, feedback=rule, n_sessions=12)
+    strip = lambda e: e.drop(columns=["event_id", "group", "rupture_id"]).reset_index(drop=True)  # noqa: E731
+    for k, stream in enumerate(group_seeds(seed, n)):
+        alone = simulate(seed=[stream], feedback=rule, n_sessions=12)
+        assert np.array_equal(batch.answers[k], alone.answers[0], equal_nan=True), f"group {k}"
+        assert strip(batch.events[batch.events.group == batch.groups.group[k]]).equals(strip(alone.events)), f"group {k}"
+
+
+def test_v_episode_alerts_of_a_group_ignore_a_noisy_other_group():
+    a = simulate(seed=4).scores()
+    rng = np.random.default_rng(0)
+    b = a.assign(group="noisy", score=rng.uniform(1, 7, len(a)))
+    for rule in (VEpisode(), VEpisode(sd="between")):
+        alone = rule.detect(a)
+        assert not alone.empty
+        pd.testing.assert_frame_equal(rule.detect(pd.concat([a, b], ignore_index=True)).query("group != 'noisy'"), alone)
+
+
+# -- from_columns: any table with a column per series ---------------------------------------------
+def _weekly(**columns):
+    return pd.DataFrame({"id": ["p1", "p1", "p1", "p2"], "week": [1, 2, 3, 1], **columns})
+
+
+@pytest.mark.parametrize("name", ["score", "scale", "level", "group", "member", "session"])
+def test_from_columns_takes_any_series_name(name):
+    panel = ScorePanel.from_columns(_weekly(**{name: [1.0, 2.0, np.nan, 4.0]}), [name], group=None, member="id", session="week")
+    assert panel.facets == ((name, "all"),)
+    np.testing.assert_array_equal(panel.values[:, :, 0], [[1.0, 2.0, np.nan], [4.0, np.nan, np.nan]])
+
+
+def test_from_columns_orders_whole_number_ids_as_numbers_and_others_as_text():
+    def members(ids):
+        frame = pd.DataFrame({"id": ids, "week": 1, "bdi": 1.0})
+        return ScorePanel.from_columns(frame, ["bdi"], group=None, member="id", session="week").units["member"].tolist()
+
+    assert members([10, 2, 1]) == members(["10", "2", "1"]) == members([10.0, 2.0, 1.0]) == ["1", "2", "10"]
+    assert members(["10", "2", "1a"]) == ["10", "1a", "2"]
+
+
+@pytest.mark.parametrize(
+    "change, column, fragment",
+    [
+        ({"bdi": [1.0, np.inf, 3.0, 4.0]}, "bdi", "got 'inf'; expected a finite number (or empty)"),
+        ({"bdi": [1.0, "x", 3.0, 4.0]}, "bdi", "got 'x'; expected a finite number (or empty)"),
+        ({"week": [1, 10**12, 3, 1]}, "week", "got '1000000000000'; expected a positive whole number up to 10,000"),
+        ({"id": ["p1", None, "p1", "p2"]}, "id", "expected a member id"),
+    ],
+)
+def test_from_columns_names_the_row_and_column_it_cannot_score(change, column, fragment):
+    frame = _weekly(bdi=[1.0, 2.0, 3.0, 4.0]).assign(**change).set_axis([10, 11, 12, 13])
+    with pytest.raises(GQDataError, match=r"^table: 1 problem") as info:
+        ScorePanel.from_columns(frame, ["bdi"], group=None, member="id", session="week")
+    assert f"row 11, column '{column}': {fragment}" in str(info.value)
+
+
+def test_from_columns_refuses_repeated_rows_and_unclear_columns():
+    frame = _weekly(bdi=[1.0, 2.0, 3.0, 4.0]).assign(week=[1, 2, 2, 1])
+    with pytest.raises(GQDataError, match="row 2: expected one row per id and week"):
+        ScorePanel.from_columns(frame, ["bdi"], group=None, member="id", session="week")
+    with pytest.raises(GQDataError, match="a 'bdj' column"):
+        ScorePanel.from_columns(frame, ["bdj"], group=None, member="id", session="week")
+    for columns in ([], "bdi", ["bdi", "bdi"], ["bdi", "week"]):
+        with pytest.raises(GQConfigError, match="a non-empty list of series columns"):
+            ScorePanel.from_columns(frame, columns, group=None, member="id", session="week")
+    with pytest.raises(GQConfigError, match="none named twice or also an id"):
+        ScorePanel.from_columns(frame.assign(group=1), ["bdi"], group="id", member="id", session="week")
+
+
+IDS_OK = st.one_of(st.integers(-3, 12), st.integers(10**18, 10**20), st.sampled_from(["01", "1", " 2", "a", "b10", 2.0, 2.5]))
+SESSIONS_OK = st.one_of(st.integers(1, 4), st.sampled_from([MAX_SESSION, "2", 3.0]))
+VALUES_OK = st.one_of(st.floats(allow_infinity=False), st.none(), st.sampled_from(["", "3.5"]))
+MISTAKES = [("member", v) for v in ("", " ", None)] + [("session", v) for v in (0, -1, 1.5, MAX_SESSION + 1, 10**30, np.nan, "x")]
+MISTAKES += [(c, v) for c in ("score", "level") for v in (np.inf, -np.inf, "x", "nan", True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(IDS_OK, SESSIONS_OK, VALUES_OK, VALUES_OK), max_size=8), mistake=st.none() | st.tuples(st.integers(0, 7), st.sampled_from(MISTAKES)))
+def test_from_columns_refuses_by_name_or_keeps_every_finite_value(rows, mistake):
+    """Series named like the long table's columns; a bad cell is named, a good table read exactly."""
+    frame = pd.DataFrame(rows, columns=["member", "session", "score", "level"])
+    wrong = mistake is not None and mistake[0] < len(frame)
+    if wrong:
+        row, (column, value) = mistake
+        frame[column] = frame[column].astype(object)
+        frame.loc[row, column] = value
+    try:
+        panel = ScorePanel.from_columns(frame, ["score", "level"], group=None)
+    except GQDataError as error:
+        named = f"table: 1 problem (fix the table)\n  row {row}, column '{column}'" if wrong else "expected one row per member and session"
+        assert named in str(error)
+        return
+    assert not wrong
+    members = list(panel.units["member"])
+    assert all(isinstance(m, str) for m in members)
+    if all(isinstance(m, int) for m in frame["member"]):
+        assert [int(m) for m in members] == sorted({int(m) for m in frame["member"]})
+    as_id = lambda m: str(int(m)) if isinstance(m, float) and m.is_integer() else str(m).strip()  # noqa: E731  (as read from a file)
+    for member, session, *cells in frame.itertuples(index=False):
+        given = [np.nan if c in (None, "") else float(c) for c in cells]
+        np.testing.assert_array_equal(panel.values[members.index(as_id(member)), int(float(session)) - 1], given)
+    assert np.isfinite(panel.values).sum() == np.isfinite(frame[["score", "level"]].replace("", None).astype(float)).sum().sum()

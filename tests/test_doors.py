@@ -324,8 +324,8 @@ ARGS = st.sampled_from(["--rule", "change", "status", "v_episode", "nope", "--pa
 @given(command=st.sampled_from(["detect", "evaluate", "simulate"]), args=st.lists(ARGS, max_size=6))
 def test_fuzz_cli_arguments_exit_0_or_2_never_a_traceback(original, tmp_path_factory, capsys, command, args):
     target = str(original[1]) if command != "simulate" else str(tmp_path_factory.mktemp("sim") / "out")
-    if "--out" in args:
-        args = [str(tmp_path_factory.mktemp("o") / "x.csv") if a == "=" else a for a in args]
+    out = str(tmp_path_factory.mktemp("o") / "x.csv")
+    args = [out if before == "--out" else a for before, a in zip([None, *args], args)]  # --out writes only to a temporary file
     try:
         code = main([command, target, *args])
     except SystemExit as stop:  # argparse errors
