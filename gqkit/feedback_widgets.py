@@ -5,12 +5,14 @@ same group seeds in both arms) for chosen therapist means -- commitment to measu
 care, openness to feedback, professional self-doubt -- and shows the repair rate, the OQ-45
 change by arm and not-on-track status (:func:`gqkit.plots.trial_change`) and a table of effect
 sizes. A trial takes about a second, too slow to rerun on every slider move, so it runs only
-when the button is pressed; moving a slider only marks the shown result as stale.
+when the button is pressed; moving a slider only marks the shown result as stale. If gqkit
+refuses a run, the explorer says why inside itself (see :class:`gqkit.widgets.Explorer`).
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -19,10 +21,10 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from .errors import GQConfigError, GQDataError
+from .errors import GQConfigError
 from .plots import trial_change
 from .trials import Trial, trial
-from .widgets import figure_png
+from .widgets import Explorer, figure_png
 
 __all__ = ["FeedbackExplorer", "feedback_trial", "feedback_table"]
 
@@ -82,7 +84,7 @@ class _Counting(Executor):
         return future
 
 
-class FeedbackExplorer(widgets.VBox):
+class FeedbackExplorer(Explorer):
     """Set the therapists' commitment, openness and self-doubt; run feedback off vs on.
 
     Parameters
@@ -100,6 +102,8 @@ class FeedbackExplorer(widgets.VBox):
 
     Attributes
     ----------
+    controls : dict
+        The sliders and ``"n_groups"`` (see :class:`~gqkit.widgets.Explorer`).
     sliders : dict
         Factor name -> ``FloatSlider``.
     groups : Dropdown
@@ -116,8 +120,6 @@ class FeedbackExplorer(widgets.VBox):
         True when a control moved since the last run.
     runs : int
         Trials run so far.
-    error : Exception or None
-        The last error a run raised (shown in :attr:`message`, never raised).
 
     Examples
     --------
@@ -131,6 +133,8 @@ class FeedbackExplorer(widgets.VBox):
     """
 
     GROUP_COUNTS = (40, 80, 160)
+    RETRY = "still showing the last trial that ran; change a setting and press Run trial again"
+    STALE = '<p class="gq-stale" style="color:#8c510a">Settings changed: press <b>Run trial</b> to simulate them.</p>'
 
     def __init__(
         self, *, commitment: float = 0.6, openness: float = 0.6, self_doubt: float = 0.5, n_groups: int = 40,
@@ -154,7 +158,6 @@ class FeedbackExplorer(widgets.VBox):
                                  description="size", style={"description_width": "100px"}, layout=W.Layout(width="340px"))  # fmt: skip
         self.button = W.Button(description="Run trial", button_style="primary", icon="play", layout=W.Layout(width="150px"))
         self.progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="160px"))
-        self.message = W.HTML()
         self.summary = W.HTML()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.result: Trial | None = None
@@ -162,67 +165,54 @@ class FeedbackExplorer(widgets.VBox):
         self.settings: dict[str, Any] = {}
         self.stale = True
         self.runs = 0
-        self.error: Exception | None = None
         self.figure = Figure(figsize=(11, 3.9))
         self.axes = tuple(self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]}))
         self.figure.subplots_adjust(left=0.07, right=0.985, top=0.88, bottom=0.14, wspace=0.28)
-        for control in (*self.sliders.values(), self.groups):
-            control.observe(self._mark_stale, names="value")
-        self.button.on_click(self._run)
+        self.button.on_click(lambda button: self._update())
         therapists = W.VBox([W.HTML("<b>Therapists</b> (means; each varies a little)"), *self.sliders.values()],
                             layout=W.Layout(margin="0 24px 6px 0"))  # fmt: skip
         run_box = W.VBox([W.HTML(f"<b>Trial</b>: feedback off vs on, seed {seed}"), self.groups,
                           W.HBox([self.button, self.progress], layout=W.Layout(align_items="center"))])  # fmt: skip
-        super().__init__([W.HBox([therapists, run_box], layout=W.Layout(flex_flow="row wrap")), self.message, self.image, self.summary])
-        self.message.value = '<p class="gq-stale">Press <b>Run trial</b> to simulate.</p>'
-        if run:
-            self._run()
+        head = W.HBox([therapists, run_box], layout=W.Layout(flex_flow="row wrap"))
+        super().__init__({**self.sliders, "n_groups": self.groups}, [head], [self.image, self.summary], draw=run)
+        if not run:
+            self.message.value = '<p class="gq-stale">Press <b>Run trial</b> to simulate.</p>'
 
     def current(self) -> dict[str, Any]:
         """The controls' values now: factor means and n_groups."""
         return {name: s.value for name, s in self.sliders.items()} | {"n_groups": self.groups.value}
 
-    def _mark_stale(self, change: object = None) -> None:
-        """Cheap: a control moved, so the shown result no longer matches the controls."""
+    def _changed(self, change: Mapping) -> None:
+        """Cheap: a control moved, so the result shown (and a warning about a failed run) no longer matches the controls."""
+        self.error = None
         self.stale = self.current() != self.settings
-        if self.stale:
-            self.message.value = '<p class="gq-stale" style="color:#8c510a">Settings changed: press <b>Run trial</b> to simulate them.</p>'
-        elif self.error is None:
-            self.message.value = ""
+        self.message.value = self.STALE if self.stale else ""
 
-    def _run(self, button: object = None) -> None:
-        """Run the trial for the current settings and redraw; never lets an exception escape."""
+    def _redraw(self) -> None:
+        """Run the trial for the current settings and show it (what the button does)."""
         settings = self.current()
+        n = settings["n_groups"]
+        chunks = max(1, n // 20)
+        self.progress.max, self.progress.value = 2 * chunks + 1, 0
+        self.message.value = f'<p class="gq-running">Simulating {n} groups per arm ...</p>'
+
+        def tick() -> None:
+            self.progress.value += 1
+
         self.button.disabled = True
         try:
-            n = settings["n_groups"]
-            chunks = max(1, n // 20)
-            self.progress.max, self.progress.value = 2 * chunks + 1, 0
-            self.message.value = f'<p class="gq-running">Simulating {n} groups per arm ...</p>'
-
-            def tick() -> None:
-                self.progress.value += 1
-
             factors = {k: settings[k] for k in FACTORS}
             result = feedback_trial(n, seed=self.seed, spread=self.spread, executor=_Counting(tick), chunks=chunks, **factors)
             table = feedback_table(result)
             self._draw(result, table)
             self.image.value = figure_png(self.figure)
-            self.progress.value = self.progress.max
-            self.result, self.table, self.settings = result, table, settings
-            self.runs += 1
-            self.summary.value = self._summary_html()
-            self.error = None
-            self.message.value = ""
-            self._mark_stale()
-        except (GQConfigError, GQDataError, Exception) as error:  # noqa: BLE001 -- show it, keep the last result
-            self.error = error
-            self.message.value = (
-                f'<p class="gq-error" style="color:#b2182b">Could not run the trial ({html.escape(type(error).__name__)}: '
-                f"{html.escape(str(error))}). Change a setting and press Run trial again.</p>"
-            )
         finally:
             self.button.disabled = False
+        self.progress.value = self.progress.max
+        self.result, self.table, self.settings = result, table, settings
+        self.stale = False
+        self.runs += 1
+        self.summary.value = self._summary_html()
 
     def _draw(self, result: Trial, table: pd.DataFrame) -> None:
         left, right = self.axes

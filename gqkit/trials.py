@@ -32,6 +32,7 @@ from ._units import run_units
 from .errors import GQConfigError, GQDataError, Problem
 from .simulation import Cohort, SimulationConfig, group_seeds, simulate
 from .simulation.calibration import pre_post_change
+from .simulation.model import check_seed
 
 __all__ = ["SUBGROUPS", "Trial", "trial"]
 
@@ -363,8 +364,7 @@ def trial(
     settings = _check_arms(arms, common)
     n_groups = _check_int("n_groups", n_groups, 1)
     n_chunks = -(-n_groups // GROUPS_PER_CHUNK) if chunks is None else _check_int("chunks", chunks, 1, n_groups)
-    if not (seed is None or isinstance(seed, np.random.SeedSequence) or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
-        raise GQConfigError("seed", seed, "None, a whole number of at least 0, or a numpy SeedSequence")
+    check_seed(seed)
     if config is not None and not isinstance(config, SimulationConfig):
         raise GQConfigError("config", config, "None or a gqkit.SimulationConfig")
     if executor is not None and not callable(getattr(executor, "submit", None)):

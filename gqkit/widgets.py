@@ -1,15 +1,17 @@
 """Interactive explorers for the notebooks and the workshop dashboard.
 
-Thin layers over the core: every number a widget shows comes from a function in
-:mod:`gqkit.scoring` that the tests check. Each explorer keeps its latest result as an
-attribute, so tests can drive it headlessly by setting ``.value`` on its controls.
+Thin layers over the core: every number a widget shows comes from a core function that the
+tests check. Each explorer keeps its latest result as an attribute, so tests can drive it
+headlessly by setting ``.value`` on its controls. All share :class:`Explorer`: controls that
+cannot take impossible values, and a message line instead of a failing callback.
 """
 
 from __future__ import annotations
 
 import html
 import io
-from collections.abc import Mapping
+import numbers
+from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 import pandas as pd
@@ -19,17 +21,141 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument
+from .errors import GQConfigError, GQDataError
+from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument, instrument_or_default
 from .plots import heatmap_grid, level_heatmaps, mark_heatmap, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulation import Cohort, Rupture, simulate
 from .simulation.config import LEVELS, RUPTURE_TYPES
 
-__all__ = ["DetectionExplorer", "RCIExplorer", "RepairExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
+__all__ = ["DetectionExplorer", "Explorer", "RCIExplorer", "RepairExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
+
+_WARNING_STYLE = "color:#7f2704; background:#fff5eb; border-left:4px solid #d94801; padding:4px 8px; margin:4px 0"
 
 
+class Explorer(widgets.VBox):
+    """What every explorer shares: named controls, a message line and one guarded update.
 
-class ScoreExplorer(widgets.VBox):
+    Each change of a control's value runs :meth:`_update`: it moves controls whose range
+    follows another control into that range (:meth:`_fit`), then recomputes and redraws
+    (:meth:`_redraw`). When gqkit refuses the values (:class:`~gqkit.errors.GQConfigError`,
+    :class:`~gqkit.errors.GQDataError`), the explorer keeps showing its last result and
+    :attr:`message` names the control and what it expects; the next update that works
+    clears it. Any other exception is a bug and propagates.
+
+    Parameters
+    ----------
+    controls : mapping of str to widget
+        Name -> control; each change of its ``value`` calls :meth:`_changed`.
+    head, body : sequence of widget
+        What is shown above the message line (the controls) and below it (the result).
+    given : mapping of str to value, optional
+        Starting values of controls, as the explorer's caller gave them: a value the control
+        cannot hold is a :class:`~gqkit.errors.GQConfigError` (a widget would clamp it silently).
+    draw : bool
+        Update once at the end of construction.
+
+    Attributes
+    ----------
+    controls : dict
+        Name -> control widget; set ``.value`` to drive the explorer.
+    message : HTML
+        Empty, or a short warning (class ``gq-error``) when the last update failed.
+    error : GQConfigError, GQDataError or None
+        Why the last update failed, if it did.
+    RETRY : str
+        How the warning ends: what is shown meanwhile and what the learner can do.
+    """
+
+    RETRY = "still showing the last result that worked; change a control to try again"
+
+    def __init__(
+        self,
+        controls: Mapping[str, widgets.ValueWidget],
+        head: Sequence[widgets.Widget],
+        body: Sequence[widgets.Widget],
+        *,
+        given: Mapping[str, object] | None = None,
+        draw: bool = True,
+    ):
+        self.controls = dict(controls)
+        self.message = widgets.HTML()
+        self.error: GQConfigError | GQDataError | None = None
+        self._updating = False
+        for name, value in (given or {}).items():  # in order: a range that follows a control is fitted before it is checked
+            _start(name, self.controls[name], value)
+            self._fit()
+        super().__init__([*head, self.message, *body])
+        for control in self.controls.values():
+            control.observe(self._changed, names="value")
+        if draw:
+            self._update()
+
+    def _changed(self, change: Mapping) -> None:
+        """A control's value changed: update now."""
+        self._update()
+
+    def _update(self) -> None:
+        """Fit the controls to each other, then redraw; gqkit's own errors become :attr:`message`."""
+        if self._updating:
+            return  # a control that _fit moved: the update under way reads its new value
+        self._updating = True
+        try:
+            self._fit()
+            self._redraw()
+        except (GQConfigError, GQDataError) as error:
+            self.error = error
+            self.message.value = self._warning(error)
+        else:
+            self.error = None
+            self.message.value = ""
+        finally:
+            self._updating = False
+
+    def _fit(self) -> None:
+        """Move controls whose range follows another control into that range (nothing to do by default)."""
+
+    def _redraw(self) -> None:
+        """Recompute the result from the controls and show it."""
+        raise NotImplementedError
+
+    def _warning(self, error: GQConfigError | GQDataError) -> str:
+        """One short line: the control (by its label), its value and what is expected."""
+        if isinstance(error, GQConfigError):
+            name = error.parameter.rsplit(".", 1)[-1]  # "Rupture.session" -> "session"
+            label = self.controls[name].description if name in self.controls else name
+            text = f"<b>{html.escape(label)}</b> = {html.escape(repr(error.value))} is not allowed: expected {html.escape(error.expected)}"
+        else:
+            text = html.escape("; ".join(str(error).splitlines()[:2]))  # the count and the first problem
+        return f'<p class="gq-error" style="{_WARNING_STYLE}">&#9888; {text}. The explorer is {self.RETRY}.</p>'
+
+
+def _start(name: str, control: widgets.ValueWidget, value: object) -> None:
+    """Give ``control`` its starting ``value``, or raise if it cannot hold it exactly."""
+    if hasattr(control, "options"):
+        allowed = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        ok, expected = value in allowed, "one of " + ", ".join(map(repr, allowed))
+    elif isinstance(control, widgets.Checkbox):
+        ok, expected = isinstance(value, bool), "True or False"
+    else:
+        whole = isinstance(control.value, int)
+        ok = isinstance(value, numbers.Integral if whole else numbers.Real) and not isinstance(value, bool) and control.min <= value <= control.max
+        low, high = (f"{x:,}" if whole else f"{x:g}" for x in (control.min, control.max))
+        expected = f"a {'whole ' if whole else ''}number from {low} to {high}"
+    if not ok:
+        raise GQConfigError(name, value, expected)
+    control.value = value
+
+
+def _set_range(slider: widgets.IntSlider | widgets.FloatSlider, low: float, high: float) -> None:
+    """Give a slider a new range, in an order that never puts its min above its max."""
+    if low > slider.max:
+        slider.max, slider.min = high, low
+    else:
+        slider.min, slider.max = low, high
+
+
+class ScoreExplorer(Explorer):
     """Set one member's answers and watch subscale and facet scores update.
 
     Parameters
@@ -43,6 +169,8 @@ class ScoreExplorer(widgets.VBox):
 
     Attributes
     ----------
+    controls : dict
+        ``"prorate"`` and every item id -> its control (see also :class:`Explorer`).
     answer_sliders : dict
         Item id -> ``SelectionSlider``; its value is the answer, or :attr:`NO_ANSWER`.
     prorate_slider : FloatSlider
@@ -65,20 +193,16 @@ class ScoreExplorer(widgets.VBox):
     NO_ANSWER = "-"
 
     def __init__(self, answers: Mapping[str, int | None] | None = None, *, instrument: Instrument | None = None, prorate: float = DEFAULT_PRORATE):
-        self.instrument = inst = instrument or Instrument.default()
+        self.instrument = inst = instrument_or_default(instrument)
         low, high = inst.response_range
         middle = (low + high) // 2
         start = {item: middle for item in inst.items} | dict(answers or {})
         options = [(self.NO_ANSWER, self.NO_ANSWER)] + [(str(v), v) for v in range(low, high + 1)]
-        self.answer_sliders = {
-            item: widgets.SelectionSlider(
-                options=options, value=self.NO_ANSWER if start[item] is None else start[item], description=item, continuous_update=False
-            )
-            for item in inst.items
-        }
-        self.prorate_slider = widgets.FloatSlider(
-            value=prorate, min=0, max=0.5, step=0.05, description="prorate", readout_format=".0%", continuous_update=False
-        )
+        unknown = [item for item in start if item not in inst.items]
+        if unknown:
+            raise GQConfigError("answers", unknown[0], f"answers keyed by item ids of the instrument ({inst.items[0]} ... {inst.items[-1]})")
+        self.answer_sliders = {item: widgets.SelectionSlider(options=options, description=item, continuous_update=False) for item in inst.items}
+        self.prorate_slider = widgets.FloatSlider(min=0, max=0.5, step=0.05, description="prorate", readout_format=".0%", continuous_update=False)
         self.table = widgets.HTML()
         self.scores = pd.DataFrame()
         texts = inst.table.set_index("item")["text"]
@@ -92,10 +216,8 @@ class ScoreExplorer(widgets.VBox):
                     rows += [widgets.HBox([self.answer_sliders[i], widgets.Label(texts[i])]) for i in items]
             pages.append(widgets.VBox(rows))
         tabs = widgets.Tab(children=pages, titles=list(inst.scales))
-        for control in (*self.answer_sliders.values(), self.prorate_slider):
-            control.observe(self._update, names="value")
-        super().__init__([self.table, self.prorate_slider, tabs])
-        self._update()
+        given = {"prorate": prorate, **{item: self.NO_ANSWER if value is None else value for item, value in start.items()}}
+        super().__init__({"prorate": self.prorate_slider, **self.answer_sliders}, [], [self.table, self.prorate_slider, tabs], given=given)
 
     @property
     def answers(self) -> dict[str, int | None]:
@@ -107,7 +229,7 @@ class ScoreExplorer(widgets.VBox):
         row = self.scores[(self.scores["scale"] == scale) & (self.scores["level"] == level)]
         return float(row["score"].iloc[0])
 
-    def _update(self, change: object = None) -> None:
+    def _redraw(self) -> None:
         frame = pd.DataFrame(
             {"group": "demo", "member": "you", "session": 1, "item": list(self.answers), "response": list(self.answers.values())}
         )
@@ -140,11 +262,12 @@ def _score_table(scores: pd.DataFrame, inst: Instrument) -> str:
     return f'<table class="gq-scores"><tr><th></th>{head}</tr>{"".join(body)}</table>'
 
 
-class RCIExplorer(widgets.VBox):
+class RCIExplorer(Explorer):
     """How large must a change be to count as reliable? (Jacobson & Truax, 1991)
 
     Two sliders, the norm group's standard deviation and the score's reliability, set the
-    reliable change index computed by :func:`gqkit.rci`.
+    reliable change index computed by :func:`gqkit.rci`. Its controls are ``"sd"`` and
+    ``"reliability"`` (see :class:`Explorer`).
 
     Examples
     --------
@@ -155,18 +278,16 @@ class RCIExplorer(widgets.VBox):
     """
 
     def __init__(self, sd: float = 1.0, reliability: float = 0.90):
-        self.sd_slider = widgets.FloatSlider(value=sd, min=0.2, max=2.0, step=0.05, description="norm SD", continuous_update=False)
+        self.sd_slider = widgets.FloatSlider(min=0.2, max=2.0, step=0.05, description="norm SD", continuous_update=False)
         self.reliability_slider = widgets.FloatSlider(
-            value=reliability, min=0.50, max=0.99, step=0.01, description="reliability", continuous_update=False
+            min=0.50, max=0.99, step=0.01, description="reliability", continuous_update=False
         )
         self.result = widgets.HTML()
         self.threshold = float("nan")
-        for control in (self.sd_slider, self.reliability_slider):
-            control.observe(self._update, names="value")
-        super().__init__([self.sd_slider, self.reliability_slider, self.result])
-        self._update()
+        sliders = {"sd": self.sd_slider, "reliability": self.reliability_slider}
+        super().__init__(sliders, list(sliders.values()), [self.result], given={"sd": sd, "reliability": reliability})
 
-    def _update(self, change: object = None) -> None:
+    def _redraw(self) -> None:
         self.threshold = rci(self.sd_slider.value, self.reliability_slider.value)
         self.result.value = (
             f'<p class="gq-rci">A change must exceed <b>{self.threshold:.2f}</b> points to be reliable '
@@ -182,18 +303,24 @@ def figure_png(figure: Figure, dpi: int = 72) -> bytes:
     return buffer.getvalue()
 
 
-class SimulationExplorer(widgets.VBox):
+class SimulationExplorer(Explorer):
     """Simulate one group with a scripted rupture and see it in the ratings.
 
     Controls set the group (members, sessions, seed, random ruptures on or off), the scripted
     rupture (level, type, member, session, severity, repaired or not and when) and the scale
     shown. The figure shows a member x session heatmap per level and the strained member's
     trajectory at the ruptured level, with rupture (x, triangle) and repair (circle) markers.
+    The member, onset and repair sliders follow the group's size and length, and the seed
+    takes whole numbers from 0 to :attr:`SEED_MAX`, so every setting is a valid simulation.
+
+    The keyword arguments are the controls' starting values (``session`` is the onset;
+    ``repaired_at`` defaults to two sessions after it). A value a control cannot hold raises
+    :class:`~gqkit.errors.GQConfigError` instead of being clamped.
 
     Attributes
     ----------
     controls : dict
-        Name -> control widget; set ``.value`` to drive the explorer.
+        Name -> control widget; set ``.value`` to drive the explorer (see :class:`Explorer`).
     cohort : Cohort
         The latest simulation (its ``events`` table is the truth shown in the figure).
     image : Image
@@ -209,6 +336,8 @@ class SimulationExplorer(widgets.VBox):
     'MM'
     """
 
+    SEED_MAX = 2**32 - 1
+
     def __init__(
         self,
         *,
@@ -221,25 +350,25 @@ class SimulationExplorer(widgets.VBox):
         session: int = 5,
         severity: float = 2.0,
         repaired: bool = True,
-        repaired_at: int = 7,
+        repaired_at: int | None = None,
         random_ruptures: bool = False,
         scale: str = "PB",
     ):
         W = widgets
         style = {"description_width": "initial"}
-        self.controls = {
-            "n_members": W.IntSlider(n_members, min=3, max=12, description="members", continuous_update=False),
-            "n_sessions": W.IntSlider(n_sessions, min=8, max=24, description="sessions", continuous_update=False),
-            "seed": W.IntText(seed, description="seed", layout=W.Layout(width="160px")),
-            "random_ruptures": W.Checkbox(random_ruptures, description="random ruptures too", style=style),
-            "level": W.Dropdown(options=[(LEVEL_NAMES[lv], lv) for lv in LEVELS], value=level, description="level"),
-            "type": W.Dropdown(options=list(RUPTURE_TYPES), value=type, description="type"),
-            "member": W.IntSlider(member, min=1, max=n_members, description="member", continuous_update=False),
-            "session": W.IntSlider(session, min=1, max=n_sessions - 1, description="onset", continuous_update=False),
-            "severity": W.FloatSlider(severity, min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
-            "repaired": W.Checkbox(repaired, description="repaired"),
-            "repaired_at": W.IntSlider(repaired_at, min=2, max=n_sessions, description="repaired at", continuous_update=False),
-            "scale": W.ToggleButtons(options=[("bond (PB)", "PB"), ("work (PW)", "PW"), ("negative (NR)", "NR")], value=scale, description="show", style=style),
+        c = {
+            "n_members": W.IntSlider(min=3, max=12, description="members", continuous_update=False),
+            "n_sessions": W.IntSlider(min=8, max=24, description="sessions", continuous_update=False),
+            "seed": W.BoundedIntText(min=0, max=self.SEED_MAX, description="seed", layout=W.Layout(width="160px")),
+            "random_ruptures": W.Checkbox(description="random ruptures too", style=style),
+            "level": W.Dropdown(options=[(LEVEL_NAMES[lv], lv) for lv in LEVELS], description="level"),
+            "type": W.Dropdown(options=list(RUPTURE_TYPES), description="type"),
+            "member": W.IntSlider(min=1, max=12, description="member", continuous_update=False),
+            "session": W.IntSlider(min=1, max=23, description="onset", continuous_update=False),
+            "severity": W.FloatSlider(min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
+            "repaired": W.Checkbox(description="repaired"),
+            "repaired_at": W.IntSlider(min=2, max=24, description="repaired at", continuous_update=False),
+            "scale": W.ToggleButtons(options=[("bond (PB)", "PB"), ("work (PW)", "PW"), ("negative (NR)", "NR")], description="show", style=style),
         }
         self.image = W.Image(format="png")
         self.summary = W.HTML()
@@ -250,13 +379,13 @@ class SimulationExplorer(widgets.VBox):
         self.figure.colorbar(scale_bar, cax=self.figure.add_axes((0.92, 0.58, 0.012, 0.37)), label="score")
         self.cohort: Cohort | None = None
         self._layout: tuple | None = None  # what the heatmap axes are drawn for
-        c = self.controls
         group_box = W.VBox([W.HTML("<b>The group</b>"), c["n_members"], c["n_sessions"], c["seed"], c["random_ruptures"]])
         rupture_box = W.VBox([W.HTML("<b>The scripted rupture</b>"), c["level"], c["type"], c["member"], c["session"], c["severity"], c["repaired"], c["repaired_at"]])
-        for control in c.values():
-            control.observe(self._update, names="value")
-        super().__init__([W.HBox([group_box, rupture_box]), c["scale"], self.image, self.summary])
-        self._update()
+        if repaired_at is None and isinstance(session, int) and isinstance(n_sessions, int):
+            repaired_at = min(session + 2, n_sessions)
+        given = dict(n_members=n_members, n_sessions=n_sessions, seed=seed, random_ruptures=random_ruptures, level=level, type=type, member=member,
+                     session=session, severity=severity, repaired=repaired, repaired_at=repaired_at, scale=scale)  # fmt: skip
+        super().__init__(c, [W.HBox([group_box, rupture_box]), c["scale"]], [self.image, self.summary], given=given)
 
     def _redraw_data(self, scores: pd.DataFrame, events: pd.DataFrame, scale: str) -> None:
         """Put new scores and markers into the existing heatmaps (much cheaper than redrawing them)."""
@@ -279,17 +408,15 @@ class SimulationExplorer(widgets.VBox):
         return Rupture(session=c["session"], level=c["level"], type=c["type"], member=c["member"], source=source,
                        severity=c["severity"], repaired_at=repaired_at)  # fmt: skip
 
-    def _fit_ranges(self) -> None:
+    def _fit(self) -> None:
         """Keep member, onset and repair session inside the group's size and length."""
         c = self.controls
-        c["member"].max = c["n_members"].value
-        c["session"].max = c["n_sessions"].value - 1
-        c["repaired_at"].max = c["n_sessions"].value
-        c["repaired_at"].min = c["session"].value + 1
+        _set_range(c["member"], 1, c["n_members"].value)
+        _set_range(c["session"], 1, c["n_sessions"].value - 1)
+        _set_range(c["repaired_at"], c["session"].value + 1, c["n_sessions"].value)
         c["repaired_at"].disabled = not c["repaired"].value
 
-    def _update(self, change: object = None) -> None:
-        self._fit_ranges()
+    def _redraw(self) -> None:
         c = {k: w.value for k, w in self.controls.items()}
         rupture = self.rupture()
         quiet = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}}
@@ -325,11 +452,12 @@ _KNOBS = {
 }
 
 
-class DetectionExplorer(widgets.VBox):
+class DetectionExplorer(Explorer):
     """Pick a rule, move its threshold, and watch precision, recall and delay change.
 
     Scores a cohort's injected truth event by event (:func:`gqkit.evaluate.evaluate`) and, for
-    contrast, session by session (:func:`gqkit.evaluate.pointwise`).
+    contrast, session by session (:func:`gqkit.evaluate.pointwise`). The controls are
+    ``"rule"``, ``"knob"`` (its range, label and start follow the rule) and ``"tolerance"``.
 
     Examples
     --------
@@ -350,40 +478,34 @@ class DetectionExplorer(widgets.VBox):
         self.cohort = cohort
         self.scores = cohort.scores()
         W = widgets
-        self.controls = {
-            "rule": W.Dropdown(options=list(_KNOBS), value=rule, description="rule"),
+        controls = {
+            "rule": W.Dropdown(options=list(_KNOBS), description="rule"),
             "knob": W.FloatSlider(description="threshold", continuous_update=False, style={"description_width": "initial"}),
-            "tolerance": W.IntSlider(tolerance, min=0, max=6, description="window k", continuous_update=False),
+            "tolerance": W.IntSlider(min=0, max=6, description="window k", continuous_update=False),
         }
         self.table = W.HTML()
         self.metrics = pd.DataFrame()
         self.detections = pd.DataFrame()
-        self._quiet = False
-        self._set_knob(rule)
-        self.controls["rule"].observe(lambda change: self._set_knob(change["new"]), names="value")
-        for name in ("knob", "tolerance"):
-            self.controls[name].observe(self._update, names="value")
-        super().__init__([W.HBox([self.controls["rule"], self.controls["knob"], self.controls["tolerance"]]), self.table])
-        self._update()
+        self._knob_rule: str | None = None  # the rule the knob is set up for
+        super().__init__(controls, [W.HBox(list(controls.values()))], [self.table], given={"rule": rule, "tolerance": tolerance})
 
-    def _set_knob(self, rule: str) -> None:
+    def _fit(self) -> None:
+        """After a change of rule, give the knob that rule's label, range and start."""
+        rule = self.controls["rule"].value
+        if rule == self._knob_rule:
+            return
         label, _, (low, high, step), default = _KNOBS[rule]
         knob = self.controls["knob"]
-        self._quiet = True  # one update for the whole change of rule, not one per trait
-        knob.min, knob.max = -1e9, 1e9  # widen first so the new range always fits
-        knob.min, knob.max, knob.step, knob.description = low, high, step, label
-        knob.value = default
-        self._quiet = False
-        self._update()
+        _set_range(knob, low, high)
+        knob.step, knob.description, knob.value = step, label, default
+        self._knob_rule = rule
 
     def rule(self):
         """The rule the controls describe."""
         name = self.controls["rule"].value
         return self._classes[name](**_KNOBS[name][1](self.controls["knob"].value))
 
-    def _update(self, change: object = None) -> None:
-        if self._quiet or not hasattr(self, "table"):
-            return
+    def _redraw(self) -> None:
         self.detections = self.rule().detect(self.scores)
         k = self.controls["tolerance"].value
         self.metrics = self._evaluate(self.cohort, self.detections, (0, k)).set_index(["scope", "key"])
@@ -397,7 +519,7 @@ class DetectionExplorer(widgets.VBox):
         )
 
 
-class RepairExplorer(widgets.VBox):
+class RepairExplorer(Explorer):
     """Time a rupture's repair and set its quality; watch one member's relationship and OQ.
 
     A scripted rupture strains member ``member`` at session ``onset``. The controls set its
@@ -406,8 +528,8 @@ class RepairExplorer(widgets.VBox):
     the member's OQ, with the repair and never repaired, each the mean of ``n_groups`` quiet
     replicate groups that share every other random number
     (:func:`gqkit.repair.repair_contrast`). The repair slider only offers sessions after the
-    onset, so an impossible repair cannot be chosen; if an update fails anyway, the explorer
-    says so in :attr:`message` and keeps the last picture.
+    onset, so an impossible repair cannot be chosen; if gqkit refuses an update anyway, the
+    explorer says so in :attr:`message` and keeps the last picture (see :class:`Explorer`).
 
     Attributes
     ----------
@@ -418,10 +540,8 @@ class RepairExplorer(widgets.VBox):
         The latest result; ``contrast.summary()`` holds the numbers shown.
     image : Image
         The figure as PNG.
-    summary, message : HTML
-        The numbers, and a short note when an update failed (empty otherwise).
-    error : Exception or None
-        The last update's failure, if any.
+    summary : HTML
+        The numbers.
 
     Examples
     --------
@@ -452,7 +572,6 @@ class RepairExplorer(widgets.VBox):
         n_members: int = 8,
         n_sessions: int = 16,
     ):
-        from .errors import GQConfigError
         from .plots import repair_paths
         from .repair import repair_contrast
 
@@ -465,24 +584,18 @@ class RepairExplorer(widgets.VBox):
             raise GQConfigError("onset", onset, f"a session from 1 to {n_sessions - 1} (one before the last)")
         if repair_session != self.NEVER and not (isinstance(repair_session, int) and onset < repair_session <= n_sessions):
             raise GQConfigError("repair_session", repair_session, f"a session from {onset + 1} to {n_sessions}, or 'never'")
-        if not 0.5 <= severity <= 3.0:
-            raise GQConfigError("severity", severity, "a drop from 0.5 to 3.0 answer-scale points")
-        if not 0 <= quality <= 1:
-            raise GQConfigError("quality", quality, "a quality from 0 to 1")
         self._fixed = dict(type=type, member=member, onset=onset, n_groups=n_groups, seed=seed, n_members=n_members, n_sessions=n_sessions)
         W = widgets
         sessions = [(str(s), s) for s in range(onset + 1, n_sessions + 1)] + [("never", self.NEVER)]
-        self.controls = {
-            "level": W.Dropdown(options=[(LEVEL_NAMES[lv], lv) for lv in LEVELS], value=level, description="level"),
-            "severity": W.FloatSlider(severity, min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
-            "repair_session": W.SelectionSlider(options=sessions, value=repair_session, description="repair at", continuous_update=False),
-            "quality": W.FloatSlider(quality, min=0.0, max=1.0, step=0.05, description="quality", continuous_update=False),
-            "scale": W.Dropdown(options=[("bond (PB)", "PB"), ("work (PW)", "PW"), ("negative (NR)", "NR")], value=scale, description="scale"),
+        c = {
+            "level": W.Dropdown(options=[(LEVEL_NAMES[lv], lv) for lv in LEVELS], description="level"),
+            "severity": W.FloatSlider(min=0.5, max=3.0, step=0.1, description="severity", continuous_update=False),
+            "repair_session": W.SelectionSlider(options=sessions, description="repair at", continuous_update=False),
+            "quality": W.FloatSlider(min=0.0, max=1.0, step=0.05, description="quality", continuous_update=False),
+            "scale": W.Dropdown(options=[("bond (PB)", "PB"), ("work (PW)", "PW"), ("negative (NR)", "NR")], description="scale"),
         }
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.summary = W.HTML()
-        self.message = W.HTML()
-        self.error: Exception | None = None
         self.contrast = None
         self.figure = Figure(figsize=(11, 3.7), dpi=72)
         self.axes = tuple(self.figure.subplots(1, 2))
@@ -491,43 +604,33 @@ class RepairExplorer(widgets.VBox):
         self._background: tuple | None = None  # (what it shows, the pixels without the lines)
         self._oq_key: tuple | None = None
         self._oq_limits: tuple[float, float] = (0.0, 180.0)
-        c = self.controls
         for control in c.values():
             control.layout.width = "100%"  # fill its column
         column = W.Layout(width="290px", margin="0 14px 6px 0")
         rupture_box = W.VBox([W.HTML(f"<b>Rupture</b>: {html.escape(type)} of m{member:02d}, session {onset}"), c["level"], c["severity"]], layout=column)
         repair_box = W.VBox([W.HTML("<b>Repair</b>: when, and how well?"), c["repair_session"], c["quality"]], layout=column)
         shown_box = W.VBox([W.HTML(f"<b>Shown</b>: means of {n_groups} groups"), c["scale"]], layout=column)
-        for control in c.values():
-            control.observe(self._update, names="value")
         box = W.HBox([rupture_box, repair_box, shown_box], layout=W.Layout(flex_flow="row wrap"))
-        super().__init__([box, self.message, self.image, self.summary])
-        self._update()
+        given = dict(level=level, severity=severity, repair_session=repair_session, quality=quality, scale=scale)
+        super().__init__(c, [box], [self.image, self.summary], given=given)
 
-    def _update(self, change: object = None) -> None:
-        """Recompute and redraw; never lets an exception escape (a widget callback must not)."""
-        try:
-            c = {name: control.value for name, control in self.controls.items()}
-            never = c["repair_session"] == self.NEVER
-            self.controls["quality"].disabled = never
-            f = self._fixed
-            self.contrast = self._contrast_of(
-                level=c["level"], type=f["type"], member=f["member"], onset=f["onset"], severity=c["severity"],
-                repair_session=None if never else c["repair_session"], quality=c["quality"], scale=c["scale"],
-                n_groups=f["n_groups"], seed=f["seed"], n_members=f["n_members"], n_sessions=f["n_sessions"],
-            )  # fmt: skip
-            self._draw(self.contrast, axes=self.axes)
-            self._steady_oq_axis((c["level"], c["severity"], c["scale"]))
-            self.image.value = self._render()
-            self.summary.value = self._summary_html()
-            self.message.value = ""
-            self.error = None
-        except Exception as error:  # noqa: BLE001 -- show it, keep the last picture
-            self.error = error
-            self.message.value = (
-                f'<p class="gq-error" style="color:#b2182b">Could not update the picture ({html.escape(type(error).__name__)}: '
-                f"{html.escape(str(error))}). Move a control to try again.</p>"
-            )
+    def _fit(self) -> None:
+        """No quality to set for a repair that never happens."""
+        self.controls["quality"].disabled = self.controls["repair_session"].value == self.NEVER
+
+    def _redraw(self) -> None:
+        c = {name: control.value for name, control in self.controls.items()}
+        never = c["repair_session"] == self.NEVER
+        f = self._fixed
+        self.contrast = self._contrast_of(
+            level=c["level"], type=f["type"], member=f["member"], onset=f["onset"], severity=c["severity"],
+            repair_session=None if never else c["repair_session"], quality=c["quality"], scale=c["scale"],
+            n_groups=f["n_groups"], seed=f["seed"], n_members=f["n_members"], n_sessions=f["n_sessions"],
+        )  # fmt: skip
+        self._draw(self.contrast, axes=self.axes)
+        self._steady_oq_axis((c["level"], c["severity"], c["scale"]))
+        self.image.value = self._render()
+        self.summary.value = self._summary_html()
 
     def _steady_oq_axis(self, key: tuple) -> None:
         """Keep the OQ axis while only the repair moves (widen it if needed), so the lines move against a fixed scale."""

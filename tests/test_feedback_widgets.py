@@ -61,7 +61,9 @@ def test_a_failing_run_shows_a_message_and_raises_nothing(monkeypatch):
     monkeypatch.setattr("gqkit.feedback_widgets.feedback_trial", broken)
     ex.button.click()
     assert isinstance(ex.error, GQConfigError) and "gq-error" in ex.message.value and ex.result is None
-    assert not ex.button.disabled
+    assert "<b>commitment</b> = 2 is not allowed" in ex.message.value and not ex.button.disabled
+    ex.sliders["openness"].value = 0.3  # the next change replaces the warning with the stale note
+    assert ex.error is None and "gq-error" not in ex.message.value and "Settings changed" in ex.message.value
 
 
 def test_bad_start_values_are_config_errors():

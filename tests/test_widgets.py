@@ -1,12 +1,14 @@
 """Widgets driven headlessly: set .value, check what they show."""
 
 import math
+import re
 
 import numpy as np
+import pytest
 
-from gqkit import Instrument, rci
+from gqkit import GQConfigError, Instrument, load_example, rci
 from gqkit.exercises import EXAMPLE_ANSWERS
-from gqkit.widgets import RCIExplorer, ScoreExplorer
+from gqkit.widgets import DetectionExplorer, RCIExplorer, ScoreExplorer, SimulationExplorer
 
 INST = Instrument.default()
 
@@ -54,6 +56,25 @@ def test_rci_explorer_follows_its_sliders():
     ex.reliability_slider.value = 0.8
     assert ex.threshold == rci(1.5, 0.8)
     assert f"{rci(1.5, 0.8):.2f}" in ex.result.value
+
+
+def test_a_data_error_is_shown_and_the_next_change_clears_it(monkeypatch):
+    from gqkit import GQDataError
+    from gqkit.errors import Problem
+
+    ex = RCIExplorer()
+    shown = ex.result.value
+
+    def refusing(sd, reliability):
+        raise GQDataError("norms.csv", [Problem("line 3", "sd", "-1", "a number greater than 0")])
+
+    monkeypatch.setattr("gqkit.widgets.rci", refusing)
+    ex.sd_slider.value = 1.5
+    assert isinstance(ex.error, GQDataError) and ex.result.value == shown
+    assert "norms.csv: 1 problem" in ex.message.value and "line 3, column &#x27;sd&#x27;: got &#x27;-1&#x27;" in ex.message.value
+    monkeypatch.undo()
+    ex.reliability_slider.value = 0.8
+    assert ex.error is None and ex.message.value == "" and ex.threshold == rci(1.5, 0.8)
 
 
 def test_simulation_explorer_follows_its_controls():
@@ -168,22 +189,62 @@ def test_repair_explorer_never_and_valid_ranges():
         raise AssertionError(f"{bad} was accepted")
 
 
-def test_repair_explorer_callback_never_raises():
+def test_repair_explorer_shows_gqkit_errors_and_lets_bugs_through():
+    from gqkit import GQConfigError
     from gqkit.widgets import RepairExplorer
 
     ex = RepairExplorer()
     png = ex.image.value
 
-    def broken(**kwargs):
-        raise RuntimeError("simulated failure")
+    def refusing(**kwargs):
+        raise GQConfigError("Rupture.severity", kwargs["severity"], "a drop the model can take")
 
-    working, ex._contrast_of = ex._contrast_of, broken
-    ex.controls["quality"].value = 0.3  # must not raise
-    assert isinstance(ex.error, RuntimeError) and "simulated failure" in ex.message.value
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    working, ex._contrast_of = ex._contrast_of, refusing
+    ex.controls["severity"].value = 2.5  # must not raise
+    assert isinstance(ex.error, GQConfigError) and "<b>severity</b> = 2.5 is not allowed" in ex.message.value
     assert ex.image.value == png  # the last good picture stays
     ex._contrast_of = working
     ex.controls["quality"].value = 0.4
     assert ex.error is None and ex.message.value == "" and ex.contrast.rupture.quality == 0.4
+    ex._contrast_of = broken
+    with pytest.raises(RuntimeError, match="a bug"):  # not gqkit's own error: a bug, never hidden
+        ex.controls["quality"].value = 0.5
+
+
+def test_simulation_explorer_controls_cannot_take_impossible_values():
+    from gqkit.widgets import SimulationExplorer
+
+    ex = SimulationExplorer(n_members=4, n_sessions=12, session=4, repaired_at=6)
+    ex.controls["seed"].value = -5
+    assert ex.controls["seed"].value == 0 and ex.error is None
+    ex.controls["n_sessions"].value = 24
+    ex.controls["session"].value = 23
+    ex.controls["n_sessions"].value = 8  # a late onset, then fewer sessions
+    assert (ex.controls["session"].value, ex.controls["repaired_at"].value) == (7, 8) and ex.error is None
+    events = ex.cohort.events
+    assert events.query("kind == 'rupture'")["session"].tolist() == [7] and events.query("kind == 'repair'")["session"].tolist() == [8]
+    ex.controls["n_members"].value = 12
+    ex.controls["member"].value = 12
+    ex.controls["level"].value = "MM"
+    ex.controls["n_members"].value = 3  # the last member, then a smaller group
+    assert ex.controls["member"].value == 3 and ex.cohort.attended.shape[1] == 3 and ex.error is None
+
+
+def test_a_refused_value_shows_a_message_naming_the_control_until_the_next_change():
+    from gqkit import GQConfigError
+    from gqkit.widgets import SimulationExplorer
+
+    ex = SimulationExplorer()
+    png = ex.image.value
+    ex.controls["seed"].min = -10  # as if the control still let a learner type a negative seed
+    ex.controls["seed"].value = -3
+    assert isinstance(ex.error, GQConfigError) and ex.image.value == png
+    assert 'class="gq-error"' in ex.message.value and "<b>seed</b> = -3 is not allowed: expected" in ex.message.value
+    ex.controls["seed"].value = 4
+    assert ex.error is None and ex.message.value == "" and ex.image.value != png
 
 
 def test_repair_explorer_blitted_picture_equals_a_full_redraw():
@@ -206,3 +267,29 @@ def test_repair_explorer_blitted_picture_equals_a_full_redraw():
             low, high = ex.axes[1].get_ylim()
             assert low <= oq_axis[0] and high >= oq_axis[1]  # the OQ axis only widens while the repair moves
             oq_axis = (low, high)
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: SimulationExplorer(n_members=20), "n_members=20 is not allowed: expected a whole number from 3 to 12"),
+        (lambda: SimulationExplorer(n_members=4, member=8), "member=8 is not allowed: expected a whole number from 1 to 4"),
+        (lambda: SimulationExplorer(seed=-1), "seed=-1"),
+        (lambda: SimulationExplorer(level="XX"), "level='XX'"),
+        (lambda: SimulationExplorer(session=9, repaired_at=7), "repaired_at=7 is not allowed: expected a whole number from 10 to 16"),
+        (lambda: RCIExplorer(reliability=1.5), "reliability=1.5"),
+        (lambda: DetectionExplorer(load_example("classroom"), rule="nope"), "rule='nope'"),
+        (lambda: ScoreExplorer({"gq99": 3}), "answers='gq99'"),
+        (lambda: ScoreExplorer({"gq01": 9}), "gq01=9"),
+    ],
+)
+def test_a_starting_value_a_control_cannot_hold_is_refused_not_clamped(make, fragment):
+    with pytest.raises(GQConfigError, match=re.escape(fragment)):
+        make()
+
+
+def test_starting_values_are_kept_exactly():
+    ex = SimulationExplorer(n_members=4, n_sessions=10, member=4, session=9, repaired=False, seed=0)
+    assert {k: ex.controls[k].value for k in ("n_members", "n_sessions", "member", "session", "seed")} == {
+        "n_members": 4, "n_sessions": 10, "member": 4, "session": 9, "seed": 0}
+    assert ex.controls["repaired_at"].value == 10  # two after the onset, within the course

@@ -598,4 +598,4 @@ def check_seed(seed: object) -> None:
     """Raise unless ``seed`` is None, a non-negative whole number or a SeedSequence."""
     ok = seed is None or isinstance(seed, np.random.SeedSequence) or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)
     if not ok:
-        raise GQConfigError("seed", seed, "None, a whole number of at least 0, or a numpy SeedSequence")
+        raise GQConfigError("seed", seed, "a whole number of at least 0 (the same seed gives the same groups), or None for a new one each time")

@@ -1,8 +1,8 @@
-"""Notebook 01 in JupyterLab, in a real headless Chromium: run all, move a slider, see the score change."""
+"""Notebooks 01, 02 and 04 in JupyterLab, in a real headless Chromium: run all, use a control, see the result change."""
 
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from .conftest import TOKEN
 
@@ -15,8 +15,19 @@ KERNEL_READY = """() => {
 }"""
 
 
+ALL_RUN = """() => {
+    const w = window.jupyterapp.shell.currentWidget;
+    const done = w.content.widgets.every(c => c.model.type !== 'code' || c.model.executionCount !== null);
+    return done && w.sessionContext.session.kernel.status === 'idle';
+}"""
+
+
 def run_all(browser, lab_url: str, notebook: str):
-    """Open a notebook in JupyterLab, wait for its kernel, run every cell; return (page, notebook panel)."""
+    """Open a notebook in JupyterLab, wait for its kernel, run every cell and wait until all ran; return (page, notebook panel).
+
+    Waiting for the last cell matters: a control's change waits in the kernel's queue behind
+    slow cells (notebook 02's calibration), which on a busy machine outlasts a check's timeout.
+    """
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{lab_url}/lab/tree/notebooks/{notebook}?token={TOKEN}&reset", timeout=90_000)
     panel = page.locator(".jp-NotebookPanel").first
@@ -24,7 +35,25 @@ def run_all(browser, lab_url: str, notebook: str):
     page.wait_for_function(KERNEL_READY, timeout=90_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_function(ALL_RUN, timeout=240_000, polling=500)
     return page, panel
+
+
+def run_in_kernel(page: Page, code: str) -> None:
+    """Run code in the open notebook's kernel, as a cell would, without adding one."""
+    page.evaluate(
+        """async (code) => {
+            const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            await kernel.requestExecute({code}).done;
+        }""",
+        code,
+    )
+
+
+def type_into(box: Locator, value: int) -> None:
+    """Type a number into a text box and press Enter, as a learner does."""
+    box.fill(str(value))
+    box.press("Enter")
 
 
 def test_notebook_01_widget_updates_the_score(browser, lab_url):
@@ -47,7 +76,7 @@ def test_notebook_01_widget_updates_the_score(browser, lab_url):
     page.close()
 
 
-def test_notebook_02_simulation_explorer_redraws(browser, lab_url):
+def test_notebook_02_simulation_explorer_redraws_and_says_what_is_wrong(browser, lab_url):
     page, panel = run_all(browser, lab_url, "02_simulating_a_group.ipynb")
 
     image = panel.locator(".jp-OutputArea .widget-image").first
@@ -64,6 +93,24 @@ def test_notebook_02_simulation_explorer_redraws(browser, lab_url):
     SHOTS.mkdir(exist_ok=True)
     image.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "lab_notebook_02.png"))
+
+    explorer = panel.locator(".jp-OutputArea .widget-vbox", has=page.locator(".widget-image")).first
+    seed = explorer.locator(".widget-text", has=page.locator("label", has_text="seed")).locator("input").first
+    seed.scroll_into_view_if_needed()
+    type_into(seed, -3)
+    expect(seed).to_have_value("0", timeout=30_000)  # the box itself keeps seeds at 0 or more
+    expect(explorer.locator(".gq-error")).to_have_count(0)
+    run_in_kernel(page, 'explorer.controls["seed"].min = -10')  # as if the box still let a negative seed through
+    type_into(seed, -3)
+    warning = explorer.locator(".gq-error")
+    expect(warning).to_contain_text("seed = -3 is not allowed: expected", timeout=60_000)
+    expect(warning).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 1500})  # the whole explorer, clear of the status bar
+    explorer.screenshot(path=str(SHOTS / "widget_message.png"))
+    before = image.get_attribute("src")
+    type_into(seed, 4)  # the next valid change clears the message and redraws
+    expect(warning).to_have_count(0, timeout=60_000)
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before], timeout=30_000)
     page.close()
 
 
