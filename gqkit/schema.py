@@ -127,7 +127,9 @@ class Column:
             truth = pd.array(np.where(lower.isin(TRUE), True, np.where(lower.isin(FALSE), False, pd.NA)), dtype="boolean")
             bad = np.asarray(pd.isna(truth)) & ~(empty & self.optional)
             return pd.Series(truth if self.optional else truth.fillna(False).astype(bool)), bad
-        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+        parsed = ~np.isnan(number)  # to_numeric says what is a number; float() reads it exactly (pandas < 3.1 can be 1 ulp off)
+        number[parsed] = [_exact(t, n) for t, n in zip(text.to_numpy()[parsed], number[parsed])]
         ok = np.isfinite(number) & (number >= self.low) & (number <= self.high)
         if self.kind == "int":
             ok &= np.floor(number) == number
@@ -137,6 +139,14 @@ class Column:
             return pd.Series(number), bad
         whole = pd.array(number, dtype="Float64").astype("Int64")
         return pd.Series(whole if self.optional else whole.fillna(0).astype("int64")), bad
+
+
+def _exact(text: str, approximate: float) -> float:
+    """The number ``text`` spells, correctly rounded (``approximate`` when float() cannot read it)."""
+    try:
+        return float(text)
+    except ValueError:
+        return approximate
 
 
 def _cell_text(value: object) -> str:
