@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import GQConfigError, GQDataError, Problem
-from .schema import GROUP, MEMBER, SESSION, Column
+from .schema import GROUP, MEMBER, SESSION, Column, require_columns
 from .scoring import rci
 
 __all__ = [
@@ -140,7 +140,7 @@ class ScorePanel:
         ids = [c for c in (group, member, session) if c is not None]
         if isinstance(columns, str) or not columns or len({*ids, *columns}) < len(ids) + len(columns):
             raise GQConfigError("columns", columns, f"a non-empty list of series columns, none named twice or also an id ({', '.join(ids)})")
-        _require_columns("table", frame, [*ids, *columns], "name the right columns")
+        require_columns(frame, [*ids, *columns], "table", "name the right columns")
         kinds = {**({group: GROUP} if group else {}), member: MEMBER, session: SESSION}
         parsed = _parsed("table", frame, {**kinds, **dict.fromkeys(columns, _Finite())})
         if group is None:
@@ -270,12 +270,6 @@ class Rule:
 
 # -- helpers ----------------------------------------------------------------------------------
 LISTED = 20  # problems of a table listed before the rest are only counted
-
-
-def _require_columns(source: str, table: pd.DataFrame, names: list[str], advice: str) -> None:
-    missing = [c for c in names if c not in table.columns]
-    if missing:
-        raise GQDataError(source, [Problem("header", "", "", f"a '{c}' column") for c in missing], advice=advice)
 
 
 class _Finite:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -41,7 +42,7 @@ import pandas as pd
 from ._tables import RawTable
 from .errors import GQDataError, Problem
 
-__all__ = ["DETECTIONS", "GROUP", "MAX_SESSION", "MEMBER", "SESSION", "Column", "ProblemLog", "Schema"]
+__all__ = ["DETECTIONS", "GROUP", "MAX_SESSION", "MEMBER", "SESSION", "Column", "ProblemLog", "Schema", "require_columns"]
 
 Kind = Literal["id", "text", "int", "number", "bool", "choice"]
 TRUE, FALSE = ("true", "1"), ("false", "0")
@@ -260,10 +261,7 @@ class Schema:
 
         Problems name the row by its index label. Returns the checked columns, typed.
         """
-        missing = [c for c in self.names if c not in frame.columns]
-        if missing:
-            extra = {"advice": advice} if advice else {}
-            raise GQDataError(source, [Problem("header", "", "", f"a '{c}' column ({self.name} table)") for c in missing], **extra)
+        require_columns(frame, self.names, source, advice or "fix the table")
         return self.read(RawTable(source, frame[self.names].reset_index(drop=True), np.asarray(frame.index), "row"), max_problems, advice)
 
     def check_header(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> None:
@@ -274,6 +272,13 @@ class Schema:
         if problems:
             extra = {"advice": advice} if advice else {}
             raise GQDataError(raw.source, problems[:max_problems], max(len(problems) - max_problems, 0), **extra)
+
+
+def require_columns(table: pd.DataFrame, names: Sequence[str], source: str, advice: str = "fix the table") -> None:
+    """Raise one :class:`GQDataError` naming every column of ``names`` that ``table`` lacks."""
+    missing = [c for c in names if c not in table.columns]
+    if missing:
+        raise GQDataError(source, [Problem("header", "", "", f"a '{c}' column") for c in missing], advice=advice)
 
 
 GROUP, MEMBER = Column("group", "id"), Column("member", "id")

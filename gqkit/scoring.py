@@ -17,6 +17,7 @@ import pandas as pd
 from .errors import GQConfigError, GQDataError, Problem
 from .instrument import Instrument, instrument_or_default
 from .io import ID_COLUMNS
+from .schema import require_columns
 
 __all__ = ["DEFAULT_PRORATE", "allowed_missing", "alpha_array", "norms", "rci", "reliability", "score", "score_array"]
 
@@ -143,7 +144,7 @@ def _response_matrix(responses: pd.DataFrame, inst: Instrument) -> tuple[np.ndar
     A light check of a table that should come from ``read_responses`` or the simulator:
     columns, keys, item ids, answers in range, no duplicates.
     """
-    _require_columns(responses, (*ID_COLUMNS, "item", "response"), "responses")
+    require_columns(responses, (*ID_COLUMNS, "item", "response"), "responses")
     checks = []
     empty_key = responses[list(ID_COLUMNS)].isna().any(axis=1).to_numpy()
     checks.append((empty_key, "", "group, member and session in every row"))
@@ -164,12 +165,6 @@ def _response_matrix(responses: pd.DataFrame, inst: Instrument) -> tuple[np.ndar
     matrix = np.full((len(keys), inst.n_items), np.nan)
     matrix.ravel()[flat] = answer
     return matrix, keys
-
-
-def _require_columns(table: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise GQDataError(name, [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="fix the table")
 
 
 def _raise_rows(table: pd.DataFrame, checks: list[tuple[np.ndarray, str, str]], limit: int = 20) -> None:
@@ -206,7 +201,7 @@ def norms(scores: pd.DataFrame) -> pd.DataFrame:
     >>> norms(s)[["n", "mean", "sd"]].round(3).to_dict("records")
     [{'n': 2, 'mean': 5.0, 'sd': 1.414}]
     """
-    _require_columns(scores, ("scale", "level", "score"), "scores")
+    require_columns(scores, ("scale", "level", "score"), "scores")
     grouped = scores.dropna(subset=["score"]).groupby(["scale", "level"], sort=False)["score"]
     out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
     return out.astype({"n": "int64"})
