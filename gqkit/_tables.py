@@ -66,7 +66,7 @@ def _decoded(path: Path) -> str:
     """The file's text; a missing file or a byte that is not UTF-8 is a :class:`GQDataError`."""
     try:
         data = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as err:
+    except OSError as err:  # missing, a folder, no permission, a symlink loop, a name too long ...
         raise GQDataError(str(path), [Problem("path", "", "", f"a readable file ({err.strerror.lower() if err.strerror else 'cannot open'})")]) from None
     try:
         return data.decode("utf-8-sig")
@@ -78,10 +78,14 @@ def _decoded(path: Path) -> str:
 
 def _tokenised(source: str, text: str, sep: str) -> tuple[list[list[str]], np.ndarray]:
     """Every record, and the line each one ends on (a blank line is an empty record)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     if '"' not in text:  # nothing is quoted, so each record is one line
-        return list(reader), np.arange(1, text.count("\n") + text.count("\r") - text.count("\r\n") + 2, dtype=np.int64)
-    records: list[list[str]] = []
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+            return records, np.arange(1, text.count("\n") + text.count("\r") - text.count("\r\n") + 2, dtype=np.int64)
+        except csv.Error:
+            pass  # read again record by record, to name the line
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    records = []
     ends: list[int] = []
     try:
         for record in reader:
@@ -89,7 +93,8 @@ def _tokenised(source: str, text: str, sep: str) -> tuple[list[list[str]], np.nd
             ends.append(reader.line_num)
     except csv.Error as err:
         start = ends[-1] + 1 if ends else 1
-        raise GQDataError(source, [Problem(f"line {start}", "", "", f"well-formed delimited text, but the parser says: {err} (is a quote left open?)")]) from None
+        hint = f"cells of at most {csv.field_size_limit():,} characters" if "field limit" in str(err) else "a closed quote (is one left open?)"
+        raise GQDataError(source, [Problem(f"line {start}", "", "", f"well-formed delimited text with {hint}; the parser says: {err}")]) from None
     return records, np.asarray(ends, dtype=np.int64)
 
 
@@ -180,7 +185,7 @@ def _text(value: object) -> str:
 
 
 def _column_names(source: str, header: list[str]) -> list[str]:
-    names = [name.strip().lower() for name in header]
+    names = [name.strip().lstrip("\ufeff").strip().lower() for name in header]  # a stray byte-order mark is no part of a name
     problems = [
         Problem("header", name, name, "each column name once (names are compared ignoring case and spaces)")
         for i, name in enumerate(names)
@@ -192,17 +197,25 @@ def _column_names(source: str, header: list[str]) -> list[str]:
     return names
 
 
+def _splits_alike(lines: list[str], sep: str) -> bool:
+    """Every line has as many fields with ``sep`` (a line the parser cannot read says no)."""
+    try:
+        return len({len(r) for r in csv.reader(lines, delimiter=sep)}) == 1
+    except csv.Error:
+        return False
+
+
 def _delimiter(source: str, lines: list[str], sep: str | None) -> str:
     """The delimiter: as given, else the only candidate that splits every line alike."""
     if sep is not None:
-        if sep not in DELIMITERS:
+        if not isinstance(sep, str) or sep not in DELIMITERS:
             raise GQConfigError("sep", sep, "one of ',', ';' or '\\t'")
         return sep
     candidates = [d for d in DELIMITERS if d in lines[0]]
     if len(candidates) == 1:
         return candidates[0]
     sample = [line for line in lines[:200] if line.strip()]
-    consistent = [d for d in candidates if len({len(r) for r in csv.reader(sample, delimiter=d)}) == 1]
+    consistent = [d for d in candidates if _splits_alike(sample, d)]
     if len(consistent) == 1:
         return consistent[0]
     if not candidates:

@@ -35,7 +35,8 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        parts = [p for p in (self.where, f"column '{self.column}'" if self.column else "") if p]
+        column = self.column if self.column.isprintable() else self.column.encode("unicode_escape").decode("ascii")  # show invisible characters
+        parts = [p for p in (self.where, f"column '{column}'" if self.column else "") if p]
         place = ", ".join(parts) or "table"
         got = f"got {self.value!r}; " if self.value != "" else ""
         return f"{place}: {got}expected {self.expected}"

@@ -58,10 +58,14 @@ class Instrument:
     """
 
     def __init__(self, table: pd.DataFrame, *, response_range: tuple[int, int] = (1, 7)):
+        if not isinstance(table, pd.DataFrame):
+            raise GQConfigError("table", table, "a DataFrame with columns item, scale, level[, text] (or use Instrument.from_csv)")
+        ok = isinstance(response_range, (tuple, list)) and len(response_range) == 2
+        ok = ok and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in response_range) and response_range[0] < response_range[1]
+        if not ok:
+            raise GQConfigError("response_range", response_range, "(low, high) whole numbers with low < high")
         self._table = _validated(_tables.from_frame(table))
         low, high = response_range
-        if not (all(isinstance(v, numbers.Integral) for v in (low, high)) and low < high):
-            raise GQConfigError("response_range", response_range, "(low, high) whole numbers with low < high")
         self.response_range = (int(low), int(high))
         self._index = {item: i for i, item in enumerate(self._table["item"])}
 
@@ -204,6 +208,8 @@ def _validated(raw: _tables.RawTable) -> pd.DataFrame:
         if not row["item"] or any(ch.isspace() or not ch.isprintable() for ch in row["item"]):
             shown = row["item"].encode("unicode_escape").decode("ascii")  # make an invisible character visible
             problems.append(Problem(where, "item", shown, "an item id of visible characters, without spaces or invisible characters"))
+        elif row["item"].startswith(_tables.FORMULA_START):
+            problems.append(Problem(where, "item", row["item"], "an item id that does not begin with =, +, - or @ (a spreadsheet would run it as a formula)"))
         elif row["item"].lower() in RESERVED_IDS:
             problems.append(Problem(where, "item", row["item"], f"an item id other than the column names {', '.join(RESERVED_IDS)}"))
         elif row["item"].lower() in set(table["item"].str.lower()[: i]):

@@ -91,9 +91,14 @@ def read_responses(
         raise GQConfigError("layout", layout, "'auto', 'long' or 'wide'")
     if not (isinstance(max_problems, numbers.Integral) and max_problems >= 1):
         raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
-    codes = _missing_codes(_as_list(missing), inst.response_range)
+    if isinstance(max_problems, bool):
+        raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
+    if not isinstance(source, (str, Path, pd.DataFrame)):
+        raise GQConfigError("source", source, "a path to a delimited text file, or a DataFrame")
+    codes = _missing_codes(_as_list("missing", missing), inst.response_range)
+    ignore = {str(c).strip().lower() for c in _as_list("ignore_columns", ignore_columns)}
     raw = _tables.from_frame(source) if isinstance(source, pd.DataFrame) else _tables.from_path(source, sep)
-    ids, answers = _checked(raw, inst, layout, {str(c).strip().lower() for c in _as_list(ignore_columns)}, codes, max_problems)
+    ids, answers = _checked(raw, inst, layout, ignore, codes, max_problems)
     return _tidy(ids, answers, inst)
 
 
@@ -131,11 +136,13 @@ def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd
 # -- the checks ------------------------------------------------------------------------
 
 
-def _as_list(value: object) -> list:
-    """A single code or name as a one-element list; an iterable as a list."""
-    if isinstance(value, (str, bytes, numbers.Number)):
+def _as_list(parameter: str, value: object) -> list:
+    """A single code or name as a one-element list; an iterable (not a mapping) as a list."""
+    if isinstance(value, (str, numbers.Number)):
         return [value]
-    return list(value)  # type: ignore[call-overload]
+    if isinstance(value, (Iterable)) and not isinstance(value, (bytes, dict)):
+        return list(value)
+    raise GQConfigError(parameter, value, "a code or name, or a list of them")
 
 
 def _missing_codes(extra: Iterable[str | float], response_range: tuple[int, int]) -> tuple[set[str], set[float]]:
@@ -144,9 +151,8 @@ def _missing_codes(extra: Iterable[str | float], response_range: tuple[int, int]
     numbers: set[float] = set()
     low, high = response_range
     for code in extra:
-        try:
-            number = float(code)
-        except (TypeError, ValueError):
+        number = pd.to_numeric(pd.Series([str(code).strip()]), errors="coerce").to_numpy(dtype=float)[0]  # a number as cells are read
+        if not np.isfinite(number):  # text, or a spelling of nan or inf: matched as text
             strings.add(str(code).strip())
             continue
         if low <= number <= high:

@@ -32,6 +32,7 @@ gqkit.errors.GQDataError: DataFrame: 1 problem (nothing was read; fix them and r
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Literal
@@ -117,8 +118,9 @@ class Column:
         empty = (text == "").to_numpy()
         if self.kind == "text":
             return _as_text(text), np.zeros(len(text), bool)
-        if self.kind == "id":
-            return _as_text(text), empty | ~np.array([t.isprintable() for t in text], dtype=bool)
+        if self.kind == "id":  # composed (NFC), so an accent typed as one or two characters is one id
+            ids = pd.Series([unicodedata.normalize("NFC", t) for t in text], dtype=object)
+            return _as_text(ids), empty | ~np.array([t.isprintable() for t in text], dtype=bool)
         if self.kind == "choice":
             allowed = {(c.lower() if self.ignore_case else c): c for c in self.choices}
             values = (text.str.lower() if self.ignore_case else text).map(allowed)
