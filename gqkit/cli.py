@@ -26,7 +26,7 @@ from .errors import GQConfigError, GQDataError
 from .evaluate import evaluate
 from .io import read_responses
 from .scoring import score
-from .simulation import Cohort, simulate
+from .simulation import Cohort, SimulationConfig, simulate
 
 RULES = {
     cls.name: cls
@@ -59,6 +59,8 @@ def _pairs(items: list[str], flag: str) -> dict[str, object]:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise GQConfigError(flag, item, "NAME=VALUE")
+        if name in out:
+            raise GQConfigError(flag, item, f"each name once ({name} is given twice)")
         parsed = _value(value)
         if name == "scales" and not isinstance(parsed, tuple):
             parsed = tuple(parsed) if isinstance(parsed, list) else (parsed,)
@@ -113,7 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "simulate":
-            cohort = simulate(n_groups=args.groups, seed=args.seed, feedback=True if args.feedback else None, **_pairs(args.set, "--set"))
+            if not args.out.strip():
+                raise GQConfigError("OUT_DIR", args.out, "the path of a folder to write")
+            config = SimulationConfig().with_overrides(**_pairs(args.set, "--set"))  # only model parameters, checked here
+            cohort = simulate(config, n_groups=args.groups, seed=args.seed, feedback=True if args.feedback else None)
             print(cohort.to_dir(args.out, overwrite=args.overwrite))
         elif args.command == "detect":
             _write(_rule(args.rule, args.param).detect(_scores_of(Path(args.input))), args.out)

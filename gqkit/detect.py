@@ -95,15 +95,20 @@ class ScorePanel:
         (['1', '2', '10'], [6.0, 5.0, 4.0])
         """
         columns = {"group": GROUP, "member": MEMBER, "session": SESSION, "scale": Column("scale", "id"), "level": Column("level", "id")}
-        if value in columns:
+        if not isinstance(value, str) or value in columns:
             raise GQConfigError("value", value, f"the name of the score column, not one of {', '.join(columns)}")
+        if not isinstance(scores, pd.DataFrame):
+            raise GQConfigError("scores", type(scores).__name__, "a tidy scores DataFrame (gqkit.score's output)")
+        require_columns(scores, [*columns, value], "scores", "pass a tidy scores table (gqkit.score's output)")
+        if not scores.columns.is_unique:
+            raise GQDataError("scores", [Problem("header", str(c), "", "each column name once") for c in scores.columns[scores.columns.duplicated()]], advice="fix the table")
         group, member, session, scale, level, score = _parsed("scores", scores, {**columns, value: _Finite()})
         unit_of, units = _units(group, member)
         scale_code, scale_names = pd.factorize(scale)
         level_code, level_names = pd.factorize(level)
         facet_of, facet_keys = pd.factorize(scale_code * max(len(level_names), 1) + level_code)  # first-seen order
         facets = tuple((str(scale_names[key // max(len(level_names), 1)]), str(level_names[key % max(len(level_names), 1)])) for key in facet_keys)
-        shape = (len(units), int(session.max()) if len(session) else 0, len(facets))
+        shape = _panel_shape("scores", "session", len(units), int(session.max()) if len(session) else 0, len(facets))
         place = _places("scores", scores, (unit_of, session.to_numpy() - 1, facet_of), shape, "group, member, session, scale and level")
         values = np.full(shape, np.nan)
         values.ravel()[place] = score.to_numpy()
@@ -137,6 +142,11 @@ class ScorePanel:
         >>> ChangeAlert(scales=("bdi",), worse={"bdi": 1}, threshold=5).detect(panel)[["member", "session"]].to_dict("records")
         [{'member': 'p1', 'session': 3}]
         """
+        for name, given in (("member", member), ("session", session), ("group", group)):
+            if not (isinstance(given, str) or (name == "group" and given is None)):
+                raise GQConfigError(name, given, "the name of a column of the table" + (" (or None: one group)" if name == "group" else ""))
+        if not isinstance(frame, pd.DataFrame):
+            raise GQConfigError("frame", type(frame).__name__, "a DataFrame")
         ids = [c for c in (group, member, session) if c is not None]
         if isinstance(columns, str) or not columns or len({*ids, *columns}) < len(ids) + len(columns):
             raise GQConfigError("columns", columns, f"a non-empty list of series columns, none named twice or also an id ({', '.join(ids)})")
@@ -147,7 +157,7 @@ class ScorePanel:
             parsed.insert(0, pd.Series("all", index=frame.index))
         group_ids, member_ids, session_numbers, *series = parsed
         unit_of, units = _units(group_ids, member_ids)
-        shape = (len(units), int(session_numbers.max()) if len(frame) else 0, len(columns))
+        shape = _panel_shape("table", session, len(units), int(session_numbers.max()) if len(frame) else 0, len(columns))
         place = _places("table", frame, (unit_of, session_numbers.to_numpy() - 1), shape[:2], f"{', '.join(ids[:-1])} and {ids[-1]}")
         values = np.full(shape, np.nan)
         values.reshape(-1, len(columns))[place] = np.column_stack([s.to_numpy() for s in series])
@@ -270,6 +280,19 @@ class Rule:
 
 # -- helpers ----------------------------------------------------------------------------------
 LISTED = 20  # problems of a table listed before the rest are only counted
+
+
+MAX_CELLS = 50_000_000
+"""The most values a :class:`ScorePanel` holds (400 MB): units x highest session x facets."""
+
+
+def _panel_shape(source: str, session_column: str, n_units: int, n_sessions: int, n_facets: int) -> tuple[int, int, int]:
+    """The panel's shape, or a :class:`GQDataError` when sessions numbered this high would not fit in memory."""
+    if n_units * n_sessions * n_facets > MAX_CELLS:
+        expected = (f"sessions numbered from 1 for each person: a panel of {n_units:,} people x {n_sessions:,} sessions x {n_facets} series "
+                    f"would hold {n_units * n_sessions * n_facets:,} values, more than the {MAX_CELLS:,} a panel holds")  # fmt: skip
+        raise GQDataError(source, [Problem("", session_column, str(n_sessions), expected)], advice="renumber the sessions, or split the table")
+    return n_units, n_sessions, n_facets
 
 
 class _Finite:

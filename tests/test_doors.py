@@ -74,7 +74,25 @@ def truncated_at_a_line_end(f):
 def truncated_mid_line(f):
     text = (f / "responses.csv").read_text()
     (f / "responses.csv").write_text(text[: len(text) // 2 + 7])
-    return "responses.csv", "fields, as in the header"
+    return "responses.csv", "end of file: expected a line end after the last line, as gqkit writes it: was the file cut short?"
+
+
+def last_bytes_lost(f):
+    text = (f / "events.csv").read_text()
+    (f / "events.csv").write_text(text[:-3])
+    return "events.csv", "was the file cut short?"
+
+
+def repeated_config_key(f):
+    text = (f / "config.json").read_text()
+    (f / "config.json").write_text(text.replace('"n_members": 4,', '"n_members": 4, "n_members": 5,', 1))
+    return "config.json", "key 'n_members': expected each key once"
+
+
+def repair_that_disagrees_with_its_rupture(f):
+    line = _first_line(f / "events.csv", "kind", "repair")
+    _edit(f / "events.csv", line, "severity", "2.99")
+    return "events.csv", f"line {line}, column 'severity'"
 
 
 def conflicting_duplicate_session(f):
@@ -168,7 +186,7 @@ def invisible_character_in_instrument(f):
 CASES = [answer_94, truncated_at_a_line_end, truncated_mid_line, conflicting_duplicate_session, unknown_event_kind, config_with_more_members,
          config_with_fewer_sessions, malformed_config, missing_config_section, unknown_config_parameter, duplicate_group, non_integer_count,
          missing_file, repair_of_an_unknown_rupture, dropped_outcome, final_oq_edited, rupture_marked_unresolved,
-         invisible_character_in_instrument]  # fmt: skip
+         invisible_character_in_instrument, last_bytes_lost, repeated_config_key, repair_that_disagrees_with_its_rupture]  # fmt: skip
 
 
 @pytest.mark.parametrize("tamper", CASES, ids=[c.__name__ for c in CASES])
@@ -333,3 +351,10 @@ def test_fuzz_cli_arguments_exit_0_or_2_never_a_traceback(original, tmp_path_fac
     assert code in (0, 2)
     if code == 2:
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["groups.csv", "members.csv", "events.csv", "outcomes.csv", "responses.csv"])
+def test_reordered_rows_read_the_same(original, folder, name):
+    lines = _lines(folder / name)
+    (folder / name).write_text(lines[0] + "".join(reversed(lines[1:])))
+    assert Cohort.from_dir(folder).equals(original[0])

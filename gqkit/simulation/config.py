@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,18 @@ _CHECKS = {
 }
 
 
+_INT_RANGES = {"int>=1": (1, 10_000), "int>=2": (2, 10_000), "members": (2, 100), "sessions": (2, 1_000)}
+"""Whole-number checks: the upper bounds are assumed, so that a typo cannot exhaust memory (no
+therapy group has 100 members, and 1,000 weekly sessions are 19 years)."""
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 class _Validated:
     """Fills dict defaults, then checks every field against its metadata on construction."""
 
@@ -71,7 +84,7 @@ class _Validated:
                 ok, expected = _CHECKS[check]
                 values = value.values() if isinstance(value, dict) else [value]
                 for v in values:
-                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not ok(v):
+                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v) or not ok(v):
                         raise GQConfigError(name, value, expected)
             elif check == "signature":
                 ok = all(isinstance(v, (tuple, list)) and len(v) == len(QUALITIES) and all(
@@ -79,10 +92,11 @@ class _Validated:
                 if not ok:
                     raise GQConfigError(name, value, f"one ({', '.join(QUALITIES)}) triple of numbers per rupture type")
                 object.__setattr__(self, f.name, {k: tuple(float(x) for x in v) for k, v in value.items()})
-            elif check == "int>=1" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-                raise GQConfigError(name, value, "a whole number of at least 1")
-            elif check == "int>=2" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
-                raise GQConfigError(name, value, "a whole number of at least 2")
+            elif check in _INT_RANGES:
+                low, high = _INT_RANGES[check]
+                if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high):
+                    raise GQConfigError(name, value, f"a whole number from {low} to {high:,}")
+                object.__setattr__(self, f.name, int(value))
         self._check_more()
 
     def _check_more(self) -> None:
@@ -93,8 +107,8 @@ class _Validated:
 class GroupDesign(_Validated):
     """Who is in the group and when."""
 
-    n_members: int = _p(8, "assumed: a typical outpatient therapy group of 6-10 members", "int>=2")
-    n_sessions: int = _p(16, "assumed: a time-limited group; the GQ feedback trial ran groups of this order (Burlingame et al., 2018)", "int>=2")
+    n_members: int = _p(8, "assumed: a typical outpatient therapy group of 6-10 members", "members")
+    n_sessions: int = _p(16, "assumed: a time-limited group; the GQ feedback trial ran groups of this order (Burlingame et al., 2018)", "sessions")
     enrolment: str = _p("closed", "assumed: closed groups start together; 'rolling' lets members join late")
     late_join_share: float = _p(0.25, "assumed: share of members who join a rolling group late (within its first half)", "share")
     attendance: float = _p(0.88, "assumed: chance a member attends a session", "prob")
@@ -314,6 +328,8 @@ class SimulationConfig(_Validated):
                 top[key] = value
                 continue
             part, _, name = key.rpartition("__")
+            if part and part not in self.PARTS:
+                raise GQConfigError(key, value, f"a parameter name, or part__name with a part among {', '.join(self.PARTS)}")
             owners = [part] if part else [p for p in self.PARTS if name in {f.name for f in dataclasses.fields(getattr(self, p))}]
             if len(owners) != 1 or name not in {f.name for f in dataclasses.fields(getattr(self, owners[0]))}:
                 raise GQConfigError(key, value, "the name of a simulation parameter (see gqkit.simulation.describe_defaults())")

@@ -43,7 +43,7 @@ _SESSION_OR_EMPTY = lambda name: Column(name, "int", low=1, high=MAX_SESSION, op
 TABLES: dict[str, Schema] = {
     "groups": Schema(
         "groups",
-        (_ID("group"), _ID("therapist"), Column("feedback", "bool"), *(Column(f, "number") for f in TherapistModel.FACTORS),
+        (_ID("group"), _ID("therapist"), Column("feedback", "bool"), *(Column(f, "number", low=0, high=1) for f in TherapistModel.FACTORS),
          Column("feedback_rule", "text"), _ID("seed"), Column("spawn_key", "text")),  # fmt: skip
         key=("group",),
     ),
@@ -116,32 +116,76 @@ def read_folder(path: str | Path) -> dict[str, Any]:
     GQDataError
         For a missing file, a file that fails its schema, or files that disagree.
     """
+    if not isinstance(path, (str, Path)):
+        raise GQConfigError("path", path, "the path of a cohort folder")
     path = Path(path)
     if not path.is_dir():
         raise GQDataError(str(path), [Problem("path", "", "", "a cohort folder written by gqkit (Cohort.to_dir or `gqkit simulate`)")])
     absent = [f for f in FILES if not (path / f).is_file()]
     if absent:
         raise GQDataError(str(path), [Problem("folder", "", "", f"a file {f}") for f in absent], advice=ADVICE)
+    for name in FILES:
+        if name.endswith(".csv"):  # a cut-short JSON file fails to parse
+            _ends_with_a_line_end(path / name)
     config = _read_config(path / "config.json")
     instrument = _read_instrument(path / "instrument.csv")
     raws = {name: _tables.from_path(path / f"{name}.csv") for name in TABLES}
     tables = {name: TABLES[name].read(raws[name], advice=ADVICE) for name in TABLES}
     ids, answers = read_answers(path / "responses.csv", instrument)
     _Agreement(config, raws, tables, ids).check()
+    tables = {name: _in_order(name, table) for name, table in tables.items()}
     return {"config": config, "instrument": instrument, **tables, "ids": ids, "answers": answers}
+
+
+def _in_order(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order gqkit writes them, so a file whose rows were reordered reads the same."""
+    if name == "events":
+        kind = table["kind"].map({k: i for i, k in enumerate(EVENT_KINDS)})
+        order = np.lexsort((table["rupture_id"].to_numpy(str), kind.to_numpy(), table["session"].to_numpy(), table["group"].to_numpy(str)))
+        return table.iloc[order].reset_index(drop=True)
+    return table.sort_values(list(TABLES[name].key), ignore_index=True, kind="stable")
 
 
 def _read_config(path: Path) -> SimulationConfig:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise GQDataError(path.name, [Problem("", "", "", "UTF-8 text")], advice=ADVICE) from None
     except json.JSONDecodeError as err:
         raise GQDataError(path.name, [Problem(f"line {err.lineno}, column {err.colno}", "", "", f"JSON ({err.msg})")], advice=ADVICE) from None
+    except RecursionError:
+        raise GQDataError(path.name, [Problem("", "", "", "JSON nested as gqkit writes it (two levels), not hundreds deep")], advice=ADVICE) from None
+    except _RepeatedKey as err:
+        raise GQDataError(path.name, [Problem(f"key '{err.args[0]}'", "", "", "each key once in its section")], advice=ADVICE) from None
     try:
         return SimulationConfig.from_dict(data)
     except GQConfigError as err:
         raise GQDataError(path.name, [Problem(f"key '{err.parameter}'", "", _short(err.value), err.expected)], advice=ADVICE) from None
+
+
+class _RepeatedKey(Exception):
+    """A JSON object names a key twice (json would silently keep the last)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if repeated is not None:
+        raise _RepeatedKey(repeated)
+    return dict(pairs)
+
+
+def _ends_with_a_line_end(path: Path) -> None:
+    """gqkit ends every file it writes with a line end; a file without one was cut short."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, 2)
+            f.seek(max(f.tell() - 1, 0))
+            last = f.read(1)
+    except OSError as err:
+        raise GQDataError(str(path), [Problem("path", "", "", f"a readable file ({err.strerror or err})")], advice=ADVICE) from None
+    if last != b"\n":
+        raise GQDataError(path.name, [Problem("end of file", "", "", "a line end after the last line, as gqkit writes it: was the file cut short?")], advice=ADVICE)
 
 
 def _short(value: object) -> str:
@@ -175,6 +219,7 @@ class _Agreement:
         self.member_ids = [f"m{i + 1:02d}" for i in range(self.M)]
 
     def check(self) -> None:
+        self.groups_table()
         self.members()
         self.responses()
         self.outcomes()
@@ -197,6 +242,11 @@ class _Agreement:
 
     def _in_course(self, table: pd.DataFrame, column: str) -> tuple[np.ndarray, str, str]:
         return (table[column].fillna(1).to_numpy() > self.S, column, f"a session up to {self.S} (config.json: n_sessions = {self.S})")
+
+    def groups_table(self) -> None:
+        g = self.tables["groups"]
+        self._where_bad("groups", [(g["feedback"].to_numpy() != (g["feedback_rule"] != "").to_numpy(), "feedback_rule",
+                                    "the name of the rule exactly when feedback is True")])  # fmt: skip
 
     def members(self) -> None:
         m = self.tables["members"]
@@ -244,10 +294,24 @@ class _Agreement:
         known = e["rupture_id"].isin(first.index).to_numpy()
         opened = e["rupture_id"].map(first["session"]).to_numpy(dtype=float, na_value=np.nan)
         same_group = (e["rupture_id"].map(first["group"]) == e["group"]).to_numpy()
+        repeated = np.zeros(len(e), bool)
+        repeated[rupture] = e[rupture].duplicated("rupture_id").to_numpy()
+        feedback = e["group"].map(self.tables["groups"].set_index("group")["feedback"]).fillna(False).to_numpy(bool)
+        late = e["alert_session"].fillna(np.iinfo(np.int64).max).to_numpy() < e["session"].to_numpy()
+        as_ruptured = [  # a repair or fade row repeats what its rupture row says
+            (~rupture & known & (e[c] != e["rupture_id"].map(first[c])).to_numpy(), c, f"the {c} its rupture row gives")
+            for c in ("level", "type", "member", "source", "severity")
+        ]
+        named = {c: e[c].str.fullmatch(r"(.+)-" + tag + r"\d+").to_numpy(bool) & (e[c].str.rsplit("-", n=1).str[0] == e["group"]).to_numpy(bool)
+                 for c, tag in (("event_id", "e"), ("rupture_id", "r"))}  # fmt: skip
         self._where_bad("events", [
+            *((~ok, c, f"an id as gqkit writes it: the group, '-{c[0]}' and a number (e.g. g001-{c[0]}001)") for c, ok in named.items()),
             *self._known(e), self._in_course(e, "session"), self._in_course(e, "alert_session"),
             (~e["source"].isin(sources).to_numpy(), "source", f"a member m01 to m{self.M:02d}, 'group' or 'leader'"),
-            (rupture & e.duplicated("rupture_id").to_numpy(), "rupture_id", "each rupture once (another rupture row has this id)"),
+            (repeated, "rupture_id", "each rupture once (another rupture row has this id)"),
+            (rupture & late, "alert_session", "a session at or after the rupture's onset (an alert cannot come first)"),
+            (e["alert_seen"].fillna(False).to_numpy(bool) & ~feedback, "alert_seen", "False: this group has no feedback (groups.csv), so no alert was seen"),
+            *as_ruptured,
             (~rupture & ~(known & same_group), "rupture_id", "the id of a rupture of the same group (a rupture row of events.csv)"),
             (~rupture & known & (e["session"].to_numpy() < opened), "session", "a session at or after the rupture's onset"),
             (rupture & e["quality"].notna().to_numpy(), "quality", "an empty cell: a rupture has no repair quality"),
@@ -282,6 +346,11 @@ class _Agreement:
             shown = ["empty" if pd.isna(w) else str(w) for w in want[bad]]
             log.add(order, bad, column, self.raws["members"].cells[column].to_numpy()[bad], [f"{w}, as {source} has" for w in shown])
         log.raise_if_any(advice=ADVICE)
+        first = by_member["session"].min().reindex(units).to_numpy(dtype=float)
+        self._where_bad("members", [
+            (m["joined"].to_numpy() > np.nan_to_num(first, nan=np.inf), "joined", "a session at or before the member's first answered session"),
+            ((m["dropped_out"] & (m["left"] == self.S)).fillna(False).to_numpy(bool), "dropped_out", "False: the member came to the last session"),
+        ])  # fmt: skip
         self.event_flags(e)
 
     def event_flags(self, e: pd.DataFrame) -> None:
