@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import GQConfigError, GQDataError, Problem
+from .instrument import LEVELS
 from .schema import GROUP, MEMBER, SESSION, Column, require_columns
 from .scoring import rci
 
@@ -380,11 +381,33 @@ def _group_total(groups: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _direction(scales: tuple[str, ...], worse: dict[str, float] | None) -> np.ndarray:
+    if worse is not None and not isinstance(worse, dict):
+        raise GQConfigError("worse", worse, "None, or a dict of scale -> +1 (higher is worse) or -1 (lower is worse)")
     lookup = {**WORSE, **(worse or {})}
     missing = [s for s in scales if s not in lookup]
-    if missing or any(lookup[s] not in (1, -1) for s in scales):
+    if missing:
+        raise GQConfigError("scales", missing[0], f"a GQ scale ({', '.join(WORSE)}), or give its direction with worse={{{missing[0]!r}: +1 or -1}}")
+    if any(isinstance(lookup[s], bool) or lookup[s] not in (1, -1) for s in scales):
         raise GQConfigError("worse", worse, f"a direction, +1 (higher is worse) or -1 (lower is worse), for each of {list(scales)}")
     return np.array([lookup[s] for s in scales], dtype=float)
+
+
+def _check_types(rule: Rule) -> None:
+    """Each parameter has the kind of its default (True/False, a whole number, a finite number); numbers become plain int or float."""
+    for f in dataclasses.fields(rule):
+        default, value, name = f.default, getattr(rule, f.name), f"{type(rule).__name__}.{f.name}"
+        if isinstance(default, bool):
+            if not isinstance(value, (bool, np.bool_)):
+                raise GQConfigError(name, value, "True or False")
+            object.__setattr__(rule, f.name, bool(value))
+        elif isinstance(default, int):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+                raise GQConfigError(name, value, "a whole number")
+            object.__setattr__(rule, f.name, int(value))
+        elif isinstance(default, float):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+                raise GQConfigError(name, value, "a finite number")
+            object.__setattr__(rule, f.name, float(value))
 
 
 def _check_positive(owner: str, name: str, value: object) -> None:
@@ -411,7 +434,10 @@ class _SeriesRule(Rule):
     worse: dict | None = None
 
     def __post_init__(self) -> None:
+        _check_types(self)
         _check_scales(type(self).__name__, self.scales)
+        if self.level not in (*LEVELS, "all"):
+            raise GQConfigError(f"{type(self).__name__}.level", self.level, f"one of {', '.join(LEVELS)} or 'all'")
         _direction(self.scales, self.worse)
         self._check()
 
@@ -452,9 +478,15 @@ class StatusAlert(_SeriesRule):
     cutoffs: dict = field(default_factory=lambda: {"PB": 4.0, "PW": 3.8, "NR": 3.6})
 
     def _check(self) -> None:
+        if not isinstance(self.cutoffs, dict):
+            raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, "a dict of scale -> cutoff")
         missing = [s for s in self.scales if s not in self.cutoffs]
         if missing:
             raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, f"a cutoff for every watched scale; missing {missing}")
+        for s in self.scales:
+            value = self.cutoffs[s]
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+                raise GQConfigError(f"StatusAlert.cutoffs[{s!r}]", value, "a finite number on the answer scale")
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         values = panel.values[:, :, self.watched(panel)]

@@ -21,7 +21,8 @@ from scipy.optimize import linear_sum_assignment
 from .detect import Rule
 from ._units import run_units
 from .errors import GQConfigError, GQDataError, Problem
-from .schema import DETECTIONS
+from .schema import DETECTIONS, GROUP, MEMBER, SESSION, Column, Schema
+from .simulation.config import LEVELS
 from .simulation import Cohort, SimulationConfig, simulate
 
 __all__ = ["Matching", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
@@ -48,19 +49,38 @@ class Matching:
     detections: pd.DataFrame
 
 
+TRUTH = Schema(
+    "events",
+    (GROUP, MEMBER, SESSION, Column("kind", "id"), Column("level", "choice", choices=LEVELS), Column("source", "text"), Column("rupture_id", "id")),
+)
+"""The columns of a truth (events) table that matching needs."""
+
+
 def _check_tolerance(tolerance: tuple[int, int]) -> tuple[int, int]:
-    ok = isinstance(tolerance, tuple) and len(tolerance) == 2 and all(isinstance(v, numbers.Integral) for v in tolerance)
+    ok = isinstance(tolerance, tuple) and len(tolerance) == 2 and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in tolerance)
     if not ok or not 0 <= tolerance[0] <= tolerance[1]:
         raise GQConfigError("tolerance", tolerance, "(low, high) whole numbers with 0 <= low <= high, e.g. (0, 3)")
     return int(tolerance[0]), int(tolerance[1])
 
 
 def _ruptures(truth: Cohort | pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(truth, (Cohort, pd.DataFrame)):
+        raise GQConfigError("truth", type(truth).__name__, "a Cohort or its events table")
     events = truth.events if isinstance(truth, Cohort) else truth
-    missing = [c for c in ("group", "member", "session", "kind", "level", "type", "source", "rupture_id") if c not in events.columns]
-    if missing:
-        raise GQDataError("truth", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="pass a cohort's events table")
-    return events[events["kind"] == "rupture"].reset_index(drop=True)
+    typed = TRUTH.check(events, "truth", advice="pass a cohort's events table")
+    return typed.assign(source=typed["source"].replace("", pd.NA))[typed["kind"].to_numpy() == "rupture"].reset_index(drop=True)
+
+
+def _detections(detections: pd.DataFrame) -> pd.DataFrame:
+    """The detections with their matching columns as checked (ids stripped, levels spelled as gqkit does)."""
+    if not isinstance(detections, pd.DataFrame):
+        raise GQConfigError("detections", type(detections).__name__, "a detections DataFrame (a rule's detect() output)")
+    typed = DETECTIONS.check(detections, "detections", advice="pass a rule's detect() output")
+    early = np.flatnonzero(typed["session"].to_numpy() < typed["onset"].to_numpy())
+    if len(early):
+        raise GQDataError("detections", [Problem(f"row {detections.index[i]}", "session", str(typed["session"].iloc[i]), "a session at or after the onset (a rule alerts when it sees)")
+                                         for i in early[:20]], max(len(early) - 20, 0), advice="pass a rule's detect() output")  # fmt: skip
+    return typed.assign(member=typed["member"].replace("", pd.NA))
 
 
 def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, tolerance: tuple[int, int] = (0, 3)) -> Matching:
@@ -83,9 +103,8 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     [{'rupture_id': 'r1', 'found': True, 'delay': 1}, {'rupture_id': 'r2', 'found': False, 'delay': None}]
     """
     low, high = _check_tolerance(tolerance)
-    ruptures = _ruptures(truth).astype({"group": str, "member": str}).assign(source=lambda t: t["source"].fillna("").astype(str))
-    DETECTIONS.check(detections, "detections", advice="pass a rule's detect() output")
-    found = detections.reset_index(drop=True).astype({"group": str})
+    ruptures = _ruptures(truth).assign(source=lambda t: t["source"].fillna("").astype(str))
+    found = _detections(detections)
     pairs = ruptures.reset_index(names="r").merge(found.reset_index(names="d")[["d", "group", "member", "onset", "session", "level"]],
                                                    on="group", suffixes=("", "_det"))  # fmt: skip
     member_ok = pairs["member_det"].isna() | (pairs["member_det"] == pairs["member"]) | ((pairs["level"] == "MM") & (pairs["member_det"] == pairs["source"]))
@@ -161,6 +180,8 @@ def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int
     >>> table["scope"].tolist()[:2], bool(0 <= table.loc[0, "recall"] <= 1)
     (['overall', 'level'], True)
     """
+    if not isinstance(cohort, Cohort):
+        raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (evaluate needs its attended sessions; match_events takes an events table)")
     matching = match_events(cohort, detections, tolerance)
     truth, found = matching.truth, matching.detections
     exposure = float(cohort.attended.sum())

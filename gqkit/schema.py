@@ -261,10 +261,12 @@ class Schema:
     def check(self, frame: pd.DataFrame, source: str, advice: str | None = None, max_problems: int = 50) -> pd.DataFrame:
         """Check the schema's columns of a DataFrame made elsewhere; other columns pass unchecked.
 
-        Problems name the row by its index label. Returns the checked columns, typed.
+        Problems name the row by its index label. Returns the frame (with a fresh index) whose
+        checked columns hold their typed values: ids stripped, choices spelled as declared.
         """
         require_columns(frame, self.names, source, advice or "fix the table")
-        return self.read(RawTable(source, frame[self.names].reset_index(drop=True), np.asarray(frame.index), "row"), max_problems, advice)
+        typed = self.read(RawTable(source, frame[self.names].reset_index(drop=True), np.asarray(frame.index), "row"), max_problems, advice)
+        return frame.reset_index(drop=True).assign(**{c: typed[c] for c in self.names})
 
     def check_header(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> None:
         """Every column present and no other; raises at once, as nothing else can be checked."""
@@ -288,7 +290,8 @@ SESSION = Column("session", "int", low=1, high=MAX_SESSION, describe=f"a positiv
 
 DETECTIONS = Schema(
     "detections",
-    (GROUP, Column("member", "text"), SESSION, Column("onset", "int", low=1, high=MAX_SESSION), Column("level", "id")),
+    (GROUP, Column("member", "text"), SESSION, Column("onset", "int", low=1, high=MAX_SESSION),
+     Column("level", "choice", choices=("MM", "ML", "MG", "all"), ignore_case=True)),  # fmt: skip
 )
 """The columns of a ``detections`` table that matching needs (a rule's output has more; a
 whole-group alert has no member)."""

@@ -1,6 +1,7 @@
 """Every rule passes the same conformance checks; causality holds; rules find what they claim."""
 
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
@@ -168,8 +169,34 @@ def test_function_rule_rejects_non_functions():
         FunctionRule(func=3)
     with pytest.raises(GQConfigError, match="VEpisode.sd='both'"):
         VEpisode(sd="both")
-    with pytest.raises(GQConfigError, match=r"worse=\{\}"):
+    with pytest.raises(GQConfigError, match=r"scales='bdi'.*give its direction with worse=\{'bdi': \+1 or -1\}"):
         ChangeAlert(scales=("bdi",), worse={})
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: ChangeAlert(worse=1), "worse=1"),
+        (lambda: ChangeAlert(worse={"PB": True}), "worse="),
+        (lambda: ChangeAlert(level="XX"), "ChangeAlert.level='XX'"),
+        (lambda: ChangeAlert(threshold=float("nan")), "ChangeAlert.threshold=nan"),
+        (lambda: StatusAlert(cutoffs=None), "StatusAlert.cutoffs=None"),
+        (lambda: StatusAlert(cutoffs={"PB": float("nan"), "PW": 3.8, "NR": 3.6}), "StatusAlert.cutoffs['PB']=nan"),
+        (lambda: SuddenLoss(crit3="no"), "SuddenLoss.crit3='no'"),
+        (lambda: SuddenGain(adjust="False"), "SuddenGain.adjust='False'"),
+        (lambda: VEpisode(m=True), "VEpisode.m=True"),
+        (lambda: SuddenLoss(pct=True), "SuddenLoss.pct=True"),
+    ],
+)
+def test_rule_parameters_of_the_wrong_kind_are_named(make, fragment):
+    with pytest.raises(GQConfigError, match=re.escape(fragment)):
+        make()
+
+
+def test_rule_numbers_become_plain_floats():
+    from fractions import Fraction
+
+    assert ChangeAlert(threshold=Fraction(1, 2)).threshold == 0.5 and type(ChangeAlert(threshold=2).threshold) is float
 
 
 def test_panel_rejects_duplicate_scores(scores):

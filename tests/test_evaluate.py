@@ -1,6 +1,7 @@
 """Event matching (against brute force), metrics, sweeps, Monte Carlo on any executor, the closed loop."""
 
 import itertools
+import re
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gqkit import GQConfigError, SimulationConfig, simulate
+from gqkit import GQConfigError, GQDataError, SimulationConfig, simulate
 from gqkit.detect import ChangeAlert, Evidence, GroupDrop, Rule, StatusAlert
 from gqkit.evaluate import evaluate, match_events, monte_carlo, sweep
 
@@ -191,3 +192,35 @@ def test_malformed_detections_and_truth_are_named():
         match_events(cohort, pd.DataFrame({"group": ["g001"], "member": ["m01"], "session": [3], "level": ["all"]}))
     ints = _truth([(1, "a", 3, "MM", None)])
     assert match_events(ints, _detections([(1, "a", 3, 3, "all")])).truth["found"].all()  # integer groups, NA source
+
+
+def test_matching_reads_detections_as_checked_not_raw():
+    from gqkit import load_example
+    from gqkit.detect import ChangeAlert
+
+    course = load_example("course")
+    found = ChangeAlert().detect(course.scores())
+    base = match_events(course, found).truth["found"].sum()
+    assert base > 0
+    for odd in (found.assign(member=found["member"] + " "), found.assign(level=found["level"].str.upper()), found.astype({"onset": str, "session": str})):
+        assert match_events(course, odd).truth["found"].sum() == base
+
+
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda c, d: match_events(c, d.assign(session=d["onset"] - 1)), GQDataError, "expected a session at or after the onset"),
+        (lambda c, d: match_events(c, d.assign(level="XX")), GQDataError, "column 'level': got 'XX'; expected one of MM, ML, MG, all"),
+        (lambda c, d: match_events(c, None), GQConfigError, "detections='NoneType'"),
+        (lambda c, d: evaluate(c.events, d), GQConfigError, "cohort='DataFrame'"),
+        (lambda c, d: match_events(c, d, tolerance=(False, True)), GQConfigError, "tolerance="),
+    ],
+)
+def test_odd_matching_inputs_are_named(call, error, fragment):
+    from gqkit import load_example
+    from gqkit.detect import ChangeAlert
+
+    course = load_example("course")
+    found = ChangeAlert().detect(course.scores())
+    with pytest.raises(error, match=re.escape(fragment)):
+        call(course, found)
