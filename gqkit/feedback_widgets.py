@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from .errors import GQConfigError
 from .plots import trial_change
+from .simulation.model import check_seed
 from .trials import Trial, trial
 from .widgets import Explorer, figure_png
 
@@ -141,20 +142,18 @@ class FeedbackExplorer(Explorer):
         seed: int = 1, spread: float = 0.05, run: bool = True,
     ):  # fmt: skip
         start = {"commitment": commitment, "openness": openness, "self_doubt": self_doubt}
-        for name, value in start.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise GQConfigError(name, value, "a therapist mean from 0 to 1")
-        if n_groups not in self.GROUP_COUNTS:
-            raise GQConfigError("n_groups", n_groups, f"one of {list(self.GROUP_COUNTS)}")
+        check_seed(seed)
+        if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0 <= spread <= 0.5:
+            raise GQConfigError("spread", spread, "an SD of therapists around each mean, from 0 to 0.5")
         self.seed, self.spread = seed, spread
         W = widgets
         labels = {"commitment": "commitment", "openness": "openness", "self_doubt": "self-doubt"}
         self.sliders = {
-            name: W.FloatSlider(value, min=0.0, max=1.0, step=0.05, description=labels[name], continuous_update=False,
+            name: W.FloatSlider(min=0.0, max=1.0, step=0.05, description=labels[name], continuous_update=False,
                                 style={"description_width": "100px"}, layout=W.Layout(width="340px"))  # fmt: skip
-            for name, value in start.items()
+            for name in start
         }
-        self.groups = W.Dropdown(options=[(f"{n} groups per arm", n) for n in self.GROUP_COUNTS], value=n_groups,
+        self.groups = W.Dropdown(options=[(f"{n} groups per arm", n) for n in self.GROUP_COUNTS],
                                  description="size", style={"description_width": "100px"}, layout=W.Layout(width="340px"))  # fmt: skip
         self.button = W.Button(description="Run trial", button_style="primary", icon="play", layout=W.Layout(width="150px"))
         self.progress = W.IntProgress(value=0, min=0, max=1, description="", layout=W.Layout(width="160px"))
@@ -174,7 +173,7 @@ class FeedbackExplorer(Explorer):
         run_box = W.VBox([W.HTML(f"<b>Trial</b>: feedback off vs on, seed {seed}"), self.groups,
                           W.HBox([self.button, self.progress], layout=W.Layout(align_items="center"))])  # fmt: skip
         head = W.HBox([therapists, run_box], layout=W.Layout(flex_flow="row wrap"))
-        super().__init__({**self.sliders, "n_groups": self.groups}, [head], [self.image, self.summary], draw=run)
+        super().__init__({**self.sliders, "n_groups": self.groups}, [head], [self.image, self.summary], given={**start, "n_groups": n_groups}, draw=run)
         if not run:
             self.message.value = '<p class="gq-stale">Press <b>Run trial</b> to simulate.</p>'
 

@@ -90,6 +90,8 @@ class Explorer(widgets.VBox):
             control.observe(self._changed, names="value")
         if draw:
             self._update()
+            if self.error is not None:  # nothing has worked yet: the caller's values are wrong
+                raise self.error
 
     def _changed(self, change: Mapping) -> None:
         """A control's value changed: update now."""
@@ -134,7 +136,7 @@ def _start(name: str, control: widgets.ValueWidget, value: object) -> None:
     """Give ``control`` its starting ``value``, or raise if it cannot hold it exactly."""
     if hasattr(control, "options"):
         allowed = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        ok, expected = value in allowed, "one of " + ", ".join(map(repr, allowed))
+        ok, expected = any(_same(value, a) for a in allowed), "one of " + ", ".join(map(repr, allowed))
     elif isinstance(control, widgets.Checkbox):
         ok, expected = isinstance(value, bool), "True or False"
     else:
@@ -145,6 +147,15 @@ def _start(name: str, control: widgets.ValueWidget, value: object) -> None:
     if not ok:
         raise GQConfigError(name, value, expected)
     control.value = value
+
+
+def _same(value: object, option: object) -> bool:
+    """``value`` is ``option``, and of its kind (True is not 1, 40.0 is not 40)."""
+    if isinstance(option, bool) or isinstance(value, bool):
+        return value is option
+    if isinstance(option, numbers.Integral):
+        return isinstance(value, numbers.Integral) and value == option
+    return type(value) is type(option) and value == option
 
 
 def _set_range(slider: widgets.IntSlider | widgets.FloatSlider, low: float, high: float) -> None:
@@ -196,6 +207,8 @@ class ScoreExplorer(Explorer):
         self.instrument = inst = instrument_or_default(instrument)
         low, high = inst.response_range
         middle = (low + high) // 2
+        if answers is not None and not isinstance(answers, Mapping):
+            raise GQConfigError("answers", answers, "a dict of item id -> answer (None for no answer)")
         start = {item: middle for item in inst.items} | dict(answers or {})
         options = [(self.NO_ANSWER, self.NO_ANSWER)] + [(str(v), v) for v in range(low, high + 1)]
         unknown = [item for item in start if item not in inst.items]
@@ -475,6 +488,8 @@ class DetectionExplorer(Explorer):
         self._evaluate, self._pointwise = evaluate, pointwise
         self._classes = {cls.name: cls for cls in (rules_module.StatusAlert, rules_module.ChangeAlert, rules_module.VEpisode,
                                                    rules_module.SuddenLoss, rules_module.GroupDrop, rules_module.DyadDrop)}  # fmt: skip
+        if not isinstance(cohort, Cohort):
+            raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (e.g. load_example('course'))")
         self.cohort = cohort
         self.scores = cohort.scores()
         W = widgets

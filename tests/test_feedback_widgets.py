@@ -1,6 +1,7 @@
 """FeedbackExplorer driven headlessly: move sliders, click Run trial, check the stored result."""
 
 import math
+import re
 
 import pytest
 
@@ -81,3 +82,9 @@ def test_feedback_checks_accept_the_computed_answers():
     zero = feedback_box_trial(commitment=0.0).effects.query("measure == 'hedges_g change' and subgroup == 'not on track'")["estimate"].iloc[0]
     assert check_commitment_effect(round(zero, 2)) and not check_commitment_effect(round(zero + 0.3, 2))
     assert zero < g["not on track"]
+
+
+@pytest.mark.parametrize("kwargs, fragment", [({"seed": -1}, "seed=-1"), ({"spread": float("nan")}, "spread=nan"), ({"n_groups": 40.0}, "n_groups=40.0")])
+def test_feedback_explorer_refuses_bad_settings_before_any_run(kwargs, fragment):
+    with pytest.raises(GQConfigError, match=re.escape(fragment)):
+        FeedbackExplorer(run=False, **kwargs)

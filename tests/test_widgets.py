@@ -8,7 +8,7 @@ import pytest
 
 from gqkit import GQConfigError, Instrument, load_example, rci
 from gqkit.exercises import EXAMPLE_ANSWERS
-from gqkit.widgets import DetectionExplorer, RCIExplorer, ScoreExplorer, SimulationExplorer
+from gqkit.widgets import DetectionExplorer, RCIExplorer, RepairExplorer, ScoreExplorer, SimulationExplorer
 
 INST = Instrument.default()
 
@@ -293,3 +293,18 @@ def test_starting_values_are_kept_exactly():
     assert {k: ex.controls[k].value for k in ("n_members", "n_sessions", "member", "session", "seed")} == {
         "n_members": 4, "n_sessions": 10, "member": 4, "session": 9, "seed": 0}
     assert ex.controls["repaired_at"].value == 10  # two after the onset, within the course
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda: RepairExplorer(n_groups=0), "n_groups=0"),
+        (lambda: RepairExplorer(seed=-5), "seed=-5"),
+        (lambda: ScoreExplorer(answers=[1, 2]), "answers=[1, 2]"),
+        (lambda: ScoreExplorer({"gq01": True}), "gq01=True"),
+        (lambda: DetectionExplorer(None), "cohort='NoneType'"),
+    ],
+)
+def test_a_first_picture_that_cannot_be_made_raises_at_construction(make, fragment):
+    with pytest.raises(GQConfigError, match=re.escape(fragment)):
+        make()
