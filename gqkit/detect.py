@@ -296,12 +296,29 @@ def _panel_shape(source: str, session_column: str, n_units: int, n_sessions: int
     return n_units, n_sessions, n_facets
 
 
+def _as_score(value: object) -> float:
+    """One cell as a float: NaN for text or objects (judged by the caller), inf for a number too large."""
+    try:
+        return float(value) if isinstance(value, (numbers.Real, str)) and not isinstance(value, bool) else np.nan
+    except OverflowError:
+        return np.inf
+    except ValueError:
+        return np.nan
+
+
 class _Finite:
     """A column of scores: finite numbers or empty cells, read as numbers (exactly: no detour through text)."""
 
     def parse(self, cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
         """The numbers (NaN where empty or rejected), and where a cell is neither a finite number nor empty."""
-        number = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if cells.dtype.kind in "mMcV" or isinstance(cells.dtype, (pd.PeriodDtype, pd.IntervalDtype)):  # dates, durations, complex: no scores
+            return pd.Series(np.full(len(cells), np.nan)), cells.notna().to_numpy()
+        with np.errstate(over="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                number = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            except (OverflowError, TypeError, ValueError):  # integers too large for a float, odd objects: cell by cell
+                number = np.array([_as_score(v) for v in cells], dtype=float)
         bad = np.isinf(number)
         unread = np.flatnonzero(np.isnan(number) & cells.notna().to_numpy())  # text, which is fine only when blank
         bad[unread] = cells.iloc[unread].astype(str).str.strip().ne("").to_numpy()

@@ -38,7 +38,8 @@ class Problem:
         column = self.column if self.column.isprintable() else self.column.encode("unicode_escape").decode("ascii")  # show invisible characters
         parts = [p for p in (self.where, f"column '{column}'" if self.column else "") if p]
         place = ", ".join(parts) or "table"
-        got = f"got {self.value!r}; " if self.value != "" else ""
+        value = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        got = f"got {value!r}; " if self.value != "" else ""
         return f"{place}: {got}expected {self.expected}"
 
 

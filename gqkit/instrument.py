@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import _tables
@@ -57,23 +58,22 @@ class Instrument:
     (('PW', 'MM'),)
     """
 
-    def __init__(self, table: pd.DataFrame, *, response_range: tuple[int, int] = (1, 7)):
+    def __init__(self, table: pd.DataFrame, *, response_range: tuple[int, int] | None = None):
         if not isinstance(table, pd.DataFrame):
             raise GQConfigError("table", table, "a DataFrame with columns item, scale, level[, text] (or use Instrument.from_csv)")
-        ok = isinstance(response_range, (tuple, list)) and len(response_range) == 2
-        ok = ok and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in response_range) and response_range[0] < response_range[1]
-        if not ok:
-            raise GQConfigError("response_range", response_range, "(low, high) whole numbers with low < high")
-        self._table = _validated(_tables.from_frame(table))
-        low, high = response_range
-        self.response_range = (int(low), int(high))
+        self._set(_tables.from_frame(table), response_range)
+
+    def _set(self, raw: _tables.RawTable, response_range: object) -> None:
+        self._table, self.response_range = _validated(raw, response_range)
         self._index = {item: i for i, item in enumerate(self._table["item"])}
 
     @classmethod
-    def from_csv(cls, path: str | Path, *, response_range: tuple[int, int] = (1, 7)) -> Instrument:
-        """Load an item key (columns ``item, scale, level[, text]``) from a CSV file.
+    def from_csv(cls, path: str | Path, *, response_range: tuple[int, int] | None = None) -> Instrument:
+        """Load an item key (columns ``item, scale, level[, text][, low, high]``) from a CSV file.
 
-        Problems are reported with the file's line numbers.
+        ``low`` and ``high``, when the file has them, give the answer range (one range for
+        every item). ``response_range`` defaults to that, or to (1, 7); if both are given they
+        must agree. Problems are reported with the file's line numbers.
 
         Examples
         --------
@@ -81,7 +81,9 @@ class Instrument:
         >>> Instrument.from_csv(resources.files("gqkit") / "data" / "instrument.csv").n_items
         30
         """
-        return cls(_validated(_tables.from_path(path)), response_range=response_range)
+        instrument = cls.__new__(cls)
+        instrument._set(_tables.from_path(path), response_range)
+        return instrument
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -188,12 +190,37 @@ def _code(value: str, allowed: tuple[str, ...], what: str) -> str:
     return code
 
 
-def _validated(raw: _tables.RawTable) -> pd.DataFrame:
-    """Check an item key and return it as a clean table (item, scale, level, text)."""
+def _answer_range(raw: _tables.RawTable, given: object) -> tuple[int, int]:
+    """The answer range: ``given``, or the key's ``low`` and ``high`` columns, or (1, 7); they must agree."""
+    if given is not None:
+        ok = isinstance(given, (tuple, list)) and len(given) == 2
+        ok = ok and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in given) and given[0] < given[1]
+        if not ok:
+            raise GQConfigError("response_range", given, "(low, high) whole numbers with low < high")
+    columns = [c for c in ("low", "high") if c in raw.cells.columns]
+    if not columns:
+        return (int(given[0]), int(given[1])) if given is not None else (1, 7)
+    if len(columns) == 1:
+        raise GQDataError(raw.source, [Problem("header", "", "", "both 'low' and 'high' columns (the answer range), or neither")])
+    bounds = [pd.to_numeric(raw.cells[c], errors="coerce") for c in ("low", "high")]
+    pairs = {(lo, hi) for lo, hi in zip(*bounds)}
+    if len(pairs) != 1 or not all(np.isfinite(v) and float(v).is_integer() for v in next(iter(pairs))) or min(pairs)[0] >= min(pairs)[1]:
+        raise GQDataError(raw.source, [Problem("", "low, high", "", "one answer range for every item: whole numbers with low < high")])
+    found = tuple(int(v) for v in next(iter(pairs)))
+    if given is not None and tuple(given) != found:
+        raise GQDataError(raw.source, [Problem("", "low, high", f"{found[0]} to {found[1]}", f"the answer range given, response_range={tuple(given)}")])
+    return found  # type: ignore[return-value]
+
+
+def _validated(raw: _tables.RawTable, response_range: object = None) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """Check an item key: a clean table (item, scale, level, text) and its answer range."""
     cells = raw.cells
     missing = [c for c in ("item", "scale", "level") if c not in cells.columns]
-    if missing:
-        raise GQDataError(raw.source, [Problem("header", "", "", f"a '{c}' column") for c in missing])
+    unknown = [c for c in cells.columns if c not in ("item", "scale", "level", "text", "low", "high")]
+    if missing or unknown:
+        raise GQDataError(raw.source, [Problem("header", "", "", f"a '{c}' column") for c in missing]
+                          + [Problem("header", c, "", "only the columns item, scale, level, text, low and high") for c in unknown])  # fmt: skip
+    answer_range = _answer_range(raw, response_range)
     table = pd.DataFrame(
         {
             "item": cells["item"],
@@ -226,4 +253,4 @@ def _validated(raw: _tables.RawTable) -> pd.DataFrame:
         ]
     if problems:
         raise GQDataError(raw.source, problems)
-    return table.reset_index(drop=True)
+    return table.reset_index(drop=True), answer_range

@@ -90,3 +90,19 @@ def test_levels_constant_order():
 def test_item_ids_may_not_be_column_names(write):
     with pytest.raises(GQDataError, match="got 'session'; expected an item id other than the column names"):
         Instrument.from_csv(write(_key(GOOD_ROWS + ["session,PB,MG"]), "key.csv"))
+
+
+def test_the_answer_range_comes_from_the_key_or_the_argument_and_they_must_agree(tmp_path):
+    key = Instrument.default().table[["item", "scale", "level"]]
+    key.assign(low=1, high=5).to_csv(tmp_path / "k.csv", index=False)
+    assert Instrument.from_csv(tmp_path / "k.csv").response_range == (1, 5)
+    assert Instrument.from_csv(tmp_path / "k.csv", response_range=(1, 5)).response_range == (1, 5)
+    with pytest.raises(GQDataError, match=r"got '1 to 5'; expected the answer range given, response_range=\(1, 7\)"):
+        Instrument.from_csv(tmp_path / "k.csv", response_range=(1, 7))
+    key.assign(weight=2).to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(GQDataError, match="column 'weight': expected only the columns item, scale, level, text, low and high"):
+        Instrument.from_csv(tmp_path / "w.csv")
+    with pytest.raises(GQConfigError, match="response_range"):
+        Instrument(key, response_range=(1, 7, 9))
+    with pytest.raises(GQConfigError, match="table="):
+        Instrument("key.csv")

@@ -95,6 +95,10 @@ def simulate(
     >>> c.events.query("cause == 'scripted'")[["session", "kind", "level", "member"]].to_dict("records")
     [{'session': 4, 'kind': 'rupture', 'level': 'ML', 'member': 'm02'}, {'session': 6, 'kind': 'repair', 'level': 'ML', 'member': 'm02'}]
     """
+    if config is not None and not isinstance(config, SimulationConfig):
+        raise GQConfigError("config", type(config).__name__, "a SimulationConfig (SimulationConfig.from_dict turns a dict into one)")
+    if isinstance(ruptures, Rupture) or not isinstance(ruptures, (list, tuple)):
+        raise GQConfigError("ruptures", ruptures, "a list of gqkit.Rupture (empty for none)")
     cfg = (config or SimulationConfig()).with_overrides(**overrides)
     if not (isinstance(n_groups, numbers.Integral) and not isinstance(n_groups, bool) and n_groups >= 1):
         raise GQConfigError("n_groups", n_groups, "a whole number of at least 1")

@@ -128,7 +128,7 @@ def read_folder(path: str | Path) -> dict[str, Any]:
         if name.endswith(".csv"):  # a cut-short JSON file fails to parse
             _ends_with_a_line_end(path / name)
     config = _read_config(path / "config.json")
-    instrument = _read_instrument(path / "instrument.csv")
+    instrument = Instrument.from_csv(path / "instrument.csv")  # its low and high columns give the answer range
     raws = {name: _tables.from_path(path / f"{name}.csv") for name in TABLES}
     tables = {name: TABLES[name].read(raws[name], advice=ADVICE) for name in TABLES}
     ids, answers = read_answers(path / "responses.csv", instrument)
@@ -191,22 +191,6 @@ def _ends_with_a_line_end(path: Path) -> None:
 def _short(value: object) -> str:
     text = json.dumps(value) if not isinstance(value, str) else value
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _read_instrument(path: Path) -> Instrument:
-    raw = _tables.from_path(path)
-    log = ProblemLog(raw)
-    bounds = {}
-    for column in (Column("low", "int"), Column("high", "int")):
-        if column.name not in raw.cells.columns:
-            raise GQDataError(path.name, [Problem("header", "", "", f"a '{column.name}' column (the answer range)")], advice=ADVICE)
-        bounds[column.name], bad = column.parse(raw.cells[column.name])
-        log.add(0, np.flatnonzero(bad), column.name, raw.cells[column.name][bad], column.expected())
-    log.raise_if_any(advice=ADVICE)
-    pairs = pd.DataFrame(bounds).drop_duplicates()
-    if len(pairs) != 1:
-        raise GQDataError(path.name, [Problem("", "low/high", "", "one answer range for every item")], advice=ADVICE)
-    return Instrument.from_csv(path, response_range=(int(pairs["low"].iloc[0]), int(pairs["high"].iloc[0])))
 
 
 class _Agreement:
