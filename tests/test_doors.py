@@ -89,9 +89,14 @@ def repeated_config_key(f):
     return "config.json", "key 'n_members': expected each key once"
 
 
-def repair_that_disagrees_with_its_rupture(f):
+def _edit_first_repair(f: Path, column: str, value: str) -> int:
     line = _first_line(f / "events.csv", "kind", "repair")
-    _edit(f / "events.csv", line, "severity", "2.99")
+    _edit(f / "events.csv", line, column, value)
+    return line
+
+
+def repair_that_disagrees_with_its_rupture(f):
+    line = _edit_first_repair(f, "severity", "2.99")
     return "events.csv", f"line {line}, column 'severity'"
 
 
@@ -102,8 +107,7 @@ def conflicting_duplicate_session(f):
 
 
 def unknown_event_kind(f):
-    line = _first_line(f / "events.csv", "kind", "repair")
-    _edit(f / "events.csv", line, "kind", "mend")
+    line = _edit_first_repair(f, "kind", "mend")
     return "events.csv", f"line {line}, column 'kind': got 'mend'; expected one of rupture, repair, fade"
 
 
@@ -154,8 +158,7 @@ def missing_file(f):
 
 
 def repair_of_an_unknown_rupture(f):
-    line = _first_line(f / "events.csv", "kind", "repair")
-    _edit(f / "events.csv", line, "rupture_id", "g001-r999")
+    line = _edit_first_repair(f, "rupture_id", "g001-r999")
     return "events.csv", f"line {line}, column 'rupture_id': got 'g001-r999'; expected the id of a rupture of the same group"
 
 
