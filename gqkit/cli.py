@@ -83,8 +83,10 @@ def _scores_of(path: Path) -> pd.DataFrame:
     return Cohort.from_dir(path).scores() if path.is_dir() else score(read_responses(path))
 
 
-def _write(table: pd.DataFrame, out: str | None) -> None:
+def _write(table: pd.DataFrame, out: str | None, source: Path) -> None:
     """Write to ``out`` or standard output; text cells that look like formulas are defused."""
+    if out is not None and (not out.strip() or Path(out).resolve() == source.resolve() or source.resolve() in Path(out).resolve().parents):
+        raise GQConfigError("--out", out, f"a file path other than the input {source} and outside it (gqkit never writes over its input)")
     if not out:
         write_csv(table, sys.stdout)
         return
@@ -121,14 +123,14 @@ def main(argv: list[str] | None = None) -> int:
             cohort = simulate(config, n_groups=args.groups, seed=args.seed, feedback=True if args.feedback else None)
             print(cohort.to_dir(args.out, overwrite=args.overwrite))
         elif args.command == "detect":
-            _write(_rule(args.rule, args.param).detect(_scores_of(Path(args.input))), args.out)
+            _write(_rule(args.rule, args.param).detect(_scores_of(Path(args.input))), args.out, Path(args.input))
         else:
             path = Path(args.input)
             if not path.is_dir():
                 raise GQConfigError("input", args.input, "a cohort folder written by `gqkit simulate` (it holds the truth)")
             cohort = Cohort.from_dir(path)
             table = evaluate(cohort, _rule(args.rule, args.param).detect(cohort.scores()), tuple(args.tolerance))
-            _write(table, args.out)
+            _write(table, args.out, path)
     except BrokenPipeError:  # e.g. `gqkit detect ... | head`
         return 0
     except (GQDataError, GQConfigError) as err:  # anything else is a bug and must show its traceback

@@ -148,8 +148,12 @@ class ScorePanel:
                 raise GQConfigError(name, given, "the name of a column of the table" + (" (or None: one group)" if name == "group" else ""))
         if not isinstance(frame, pd.DataFrame):
             raise GQConfigError("frame", type(frame).__name__, "a DataFrame")
+        if not isinstance(columns, str) and isinstance(columns, (list, tuple, pd.Index, pd.Series, np.ndarray)):
+            columns = [c for c in columns]
         ids = [c for c in (group, member, session) if c is not None]
-        if isinstance(columns, str) or not columns or len({*ids, *columns}) < len(ids) + len(columns):
+        if not frame.columns.is_unique:
+            raise GQDataError("table", [Problem("header", str(c), "", "each column name once") for c in frame.columns[frame.columns.duplicated()]], advice="fix the table")
+        if isinstance(columns, str) or not isinstance(columns, list) or not columns or len({*ids, *columns}) < len(ids) + len(columns):
             raise GQConfigError("columns", columns, f"a non-empty list of series columns, none named twice or also an id ({', '.join(ids)})")
         require_columns(frame, [*ids, *columns], "table", "name the right columns")
         kinds = {**({group: GROUP} if group else {}), member: MEMBER, session: SESSION}

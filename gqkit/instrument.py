@@ -194,9 +194,9 @@ def _answer_range(raw: _tables.RawTable, given: object) -> tuple[int, int]:
     """The answer range: ``given``, or the key's ``low`` and ``high`` columns, or (1, 7); they must agree."""
     if given is not None:
         ok = isinstance(given, (tuple, list)) and len(given) == 2
-        ok = ok and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in given) and given[0] < given[1]
+        ok = ok and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in given) and given[0] < given[1]
         if not ok:
-            raise GQConfigError("response_range", given, "(low, high) whole numbers with low < high")
+            raise GQConfigError("response_range", given, "(low, high) whole numbers from -1,000 to 1,000 with low < high")
     columns = [c for c in ("low", "high") if c in raw.cells.columns]
     if not columns:
         return (int(given[0]), int(given[1])) if given is not None else (1, 7)
@@ -204,8 +204,8 @@ def _answer_range(raw: _tables.RawTable, given: object) -> tuple[int, int]:
         raise GQDataError(raw.source, [Problem("header", "", "", "both 'low' and 'high' columns (the answer range), or neither")])
     bounds = [pd.to_numeric(raw.cells[c], errors="coerce") for c in ("low", "high")]
     pairs = {(lo, hi) for lo, hi in zip(*bounds)}
-    if len(pairs) != 1 or not all(np.isfinite(v) and float(v).is_integer() for v in next(iter(pairs))) or min(pairs)[0] >= min(pairs)[1]:
-        raise GQDataError(raw.source, [Problem("", "low, high", "", "one answer range for every item: whole numbers with low < high")])
+    if len(pairs) != 1 or not all(np.isfinite(v) and float(v).is_integer() and abs(v) <= 1000 for v in next(iter(pairs))) or min(pairs)[0] >= min(pairs)[1]:
+        raise GQDataError(raw.source, [Problem("", "low, high", "", "one answer range for every item: whole numbers from -1,000 to 1,000 with low < high")])
     found = tuple(int(v) for v in next(iter(pairs)))
     if given is not None and tuple(given) != found:
         raise GQDataError(raw.source, [Problem("", "low, high", f"{found[0]} to {found[1]}", f"the answer range given, response_range={tuple(given)}")])

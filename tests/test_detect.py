@@ -368,3 +368,11 @@ def test_from_columns_refuses_by_name_or_keeps_every_finite_value(rows, mistake)
         given = [np.nan if c in (None, "") else float(c) for c in cells]
         np.testing.assert_array_equal(panel.values[members.index(as_id(member)), int(float(session)) - 1], given)
     assert np.isfinite(panel.values).sum() == np.isfinite(frame[["score", "level"]].replace("", None).astype(float)).sum().sum()
+
+
+def test_from_columns_takes_list_likes_and_refuses_repeated_columns():
+    t = pd.DataFrame({"id": ["p"] * 3, "week": [1, 2, 3], "bdi": [10.0, 11, 20], "phq": [5.0, 6, 7]})
+    panel = ScorePanel.from_columns(t, t.columns[2:], group=None, member="id", session="week")
+    assert panel.facets == (("bdi", "all"), ("phq", "all"))
+    with pytest.raises(GQDataError, match="column 'bdi': expected each column name once"):
+        ScorePanel.from_columns(pd.concat([t, t[["bdi"]]], axis=1), ["bdi"], group=None, member="id", session="week")

@@ -186,10 +186,55 @@ def invisible_character_in_instrument(f):
     return "instrument.csv", "line 4, column 'item': got 'gq0\\\\u200b3'; expected an item id of visible characters"
 
 
+def _edit_where(f: Path, name: str, select, column: str, value: str) -> int:
+    """Set ``column`` on the first row of ``name`` where ``select(table)`` holds; return its line."""
+    table = pd.read_csv(f / name, dtype=str, keep_default_na=False)
+    line = int(np.flatnonzero(select(table))[0]) + 2
+    _edit(f / name, line, column, value)
+    return line
+
+
+def fade_with_an_alert(f):
+    line = _edit_where(f, "events.csv", lambda t: t["kind"] == "fade", "alert_session", "8")
+    return "events.csv", f"line {line}, column 'alert_session': got '8'; expected an empty cell: a fade has no alert"
+
+
+def severity_beyond_the_config(f):
+    line = _edit_where(f, "events.csv", lambda t: t["kind"] == "rupture", "severity", "100")
+    return "events.csv", f"line {line}, column 'severity': got '100'; expected a severity from"
+
+
+def member_leader_rupture_from_the_group(f):
+    line = _edit_where(f, "events.csv", lambda t: (t["kind"] == "rupture") & (t["level"] == "ML"), "source", "group")
+    return "events.csv", f"line {line}, column 'source'"
+
+
+def unknown_cause(f):
+    line = _edit_where(f, "events.csv", lambda t: t["kind"] == "rupture", "cause", "-random")
+    return "events.csv", f"line {line}, column 'cause': got '-random'; expected one of random, scripted, shaming"
+
+
+def outcome_flag_that_disagrees_with_the_curve(f):
+    line = _edit_where(f, "outcomes.csv", lambda t: t["not_on_track"] == "False", "not_on_track", "True")
+    return "outcomes.csv", f"line {line}, column 'not_on_track'"
+
+
+def therapist_with_two_sets_of_factors(f):
+    _edit(f / "groups.csv", 3, "commitment", "0.01")
+    return "groups.csv", "line 3, column 'therapist'"
+
+
+def seed_in_scientific_notation(f):
+    _edit(f / "groups.csv", 2, "seed", "1.82441E+38")
+    return "groups.csv", "line 2, column 'seed': got '1.82441E+38'; expected the seed as a whole number written in digits"
+
+
 CASES = [answer_94, truncated_at_a_line_end, truncated_mid_line, conflicting_duplicate_session, unknown_event_kind, config_with_more_members,
          config_with_fewer_sessions, malformed_config, missing_config_section, unknown_config_parameter, duplicate_group, non_integer_count,
          missing_file, repair_of_an_unknown_rupture, dropped_outcome, final_oq_edited, rupture_marked_unresolved,
-         invisible_character_in_instrument, last_bytes_lost, repeated_config_key, repair_that_disagrees_with_its_rupture]  # fmt: skip
+         invisible_character_in_instrument, last_bytes_lost, repeated_config_key, repair_that_disagrees_with_its_rupture, fade_with_an_alert,
+         severity_beyond_the_config, member_leader_rupture_from_the_group, unknown_cause, outcome_flag_that_disagrees_with_the_curve,
+         therapist_with_two_sets_of_factors, seed_in_scientific_notation]  # fmt: skip
 
 
 @pytest.mark.parametrize("tamper", CASES, ids=[c.__name__ for c in CASES])
@@ -361,3 +406,20 @@ def test_reordered_rows_read_the_same(original, folder, name):
     lines = _lines(folder / name)
     (folder / name).write_text(lines[0] + "".join(reversed(lines[1:])))
     assert Cohort.from_dir(folder).equals(original[0])
+
+
+def test_the_cli_never_writes_over_its_input(original, folder, capsys):
+    assert main(["detect", str(folder), "--out", str(folder / "events.csv")]) == 2
+    assert main(["detect", str(folder), "--out", str(folder)]) == 2
+    assert "--out=" in capsys.readouterr().err
+    assert Cohort.from_dir(folder).equals(original[0])
+
+
+def test_what_gqkit_simulates_it_can_read_back(tmp_path):
+    for bad in ({"attendance": 0.0}, {"item_missing": 1.0}, {"n_members": 100}):
+        with pytest.raises(GQConfigError):
+            simulate(**bad)
+    with pytest.raises(GQConfigError, match="n_groups=1000000 is not allowed"):
+        simulate(n_groups=1_000_000)
+    cohort = simulate(n_groups=1, seed=2, n_members=99, n_sessions=3)
+    assert Cohort.from_dir(cohort.to_dir(tmp_path / "c")).equals(cohort)

@@ -26,7 +26,7 @@ def facet_mean(cohort, member, scale, level, sessions):
     "kwargs, fragment",
     [
         ({"n_members": 0}, "GroupDesign.n_members=0"),
-        ({"attendance": 1.5}, "GroupDesign.attendance=1.5 is not allowed: expected a probability from 0 to 1"),
+        ({"attendance": 1.5}, "GroupDesign.attendance=1.5 is not allowed: expected a probability above 0, up to 1"),
         ({"n_groups": 0}, "n_groups=0"),
         ({"seed": -1}, "seed=-1"),
         ({"persistence": 1.0}, "RuptureModel.persistence=1.0"),

@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 
+MAX_GROUPS = 50_000
+"""The most groups one call simulates (10,000 groups of 8 x 16 take about 1.2 GB)."""
+
+
 def simulate(
     config: SimulationConfig | None = None,
     *,
@@ -100,8 +104,8 @@ def simulate(
     if isinstance(ruptures, Rupture) or not isinstance(ruptures, (list, tuple)):
         raise GQConfigError("ruptures", ruptures, "a list of gqkit.Rupture (empty for none)")
     cfg = (config or SimulationConfig()).with_overrides(**overrides)
-    if not (isinstance(n_groups, numbers.Integral) and not isinstance(n_groups, bool) and n_groups >= 1):
-        raise GQConfigError("n_groups", n_groups, "a whole number of at least 1")
+    if not (isinstance(n_groups, numbers.Integral) and not isinstance(n_groups, bool) and 1 <= n_groups <= MAX_GROUPS):
+        raise GQConfigError("n_groups", n_groups, f"a whole number from 1 to {MAX_GROUPS:,} (more in one call would not fit in memory; gqkit.trial runs larger studies in chunks)")
     if isinstance(seed, (list, tuple)):
         if len(seed) != n_groups and n_groups != 1:
             raise GQConfigError("seed", f"{len(seed)} streams", f"one stream per group ({n_groups})")

@@ -42,6 +42,8 @@ def _p(default: Any, source: str, check: str = "", **extra: Any) -> Any:
 
 _CHECKS = {
     "prob": (lambda v: 0 <= v <= 1, "a probability from 0 to 1"),
+    "prob>0": (lambda v: 0 < v <= 1, "a probability above 0, up to 1"),
+    "prob<1": (lambda v: 0 <= v < 1, "a probability from 0 up to, but not including, 1"),
     "share": (lambda v: 0 <= v <= 1, "a share from 0 to 1"),
     "pos": (lambda v: v > 0, "a number greater than 0"),
     "nonneg": (lambda v: v >= 0, "a number of at least 0"),
@@ -52,9 +54,10 @@ _CHECKS = {
 }
 
 
-_INT_RANGES = {"int>=1": (1, 10_000), "int>=2": (2, 10_000), "members": (2, 100), "sessions": (2, 1_000)}
+_INT_RANGES = {"int>=1": (1, 10_000), "int>=2": (2, 10_000), "members": (2, 99), "sessions": (2, 1_000)}
 """Whole-number checks: the upper bounds are assumed, so that a typo cannot exhaust memory (no
-therapy group has 100 members, and 1,000 weekly sessions are 19 years)."""
+therapy group has 100 members, and 1,000 weekly sessions are 19 years); member ids m01..m99 keep
+two digits."""
 
 
 def _finite(value: float) -> bool:
@@ -111,11 +114,11 @@ class GroupDesign(_Validated):
     n_sessions: int = _p(16, "assumed: a time-limited group; the GQ feedback trial ran groups of this order (Burlingame et al., 2018)", "sessions")
     enrolment: str = _p("closed", "assumed: closed groups start together; 'rolling' lets members join late")
     late_join_share: float = _p(0.25, "assumed: share of members who join a rolling group late (within its first half)", "share")
-    attendance: float = _p(0.88, "assumed: chance a member attends a session", "prob")
+    attendance: float = _p(0.88, "assumed: chance a member attends a session", "prob>0")
     dropout_hazard: float = _p(0.025, "assumed; hazard of leaving after the first session, calibrated so that early dropout lands at 15-25% (review in Adm. Policy Ment. Health, 2023)", "prob")
     dropout_decay: float = _p(0.15, "assumed: the hazard falls by this rate per session (hazard x exp(-decay x session)), so dropout is front-loaded: most members who leave do so early (review in Adm. Policy Ment. Health, 2023)", "nonneg")
     groups_per_therapist: int = _p(2, "each therapist leads this many consecutive groups, as in the GQ feedback trial where each led one feedback and one no-feedback group (Burlingame et al., 2018)", "int>=1")
-    item_missing: float = _p(0.01, "assumed: chance an attending member skips an item", "prob")
+    item_missing: float = _p(0.01, "assumed: chance an attending member skips an item", "prob<1")
 
     def _check_more(self) -> None:
         if self.enrolment not in ("closed", "rolling"):

@@ -32,6 +32,7 @@ from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
 __all__ = ["EVENT_KINDS", "FILES", "TABLES", "read_folder", "write_folder"]
 
 EVENT_KINDS = ("rupture", "repair", "fade")
+CAUSES = ("random", "scripted", "shaming")
 FILES = ("config.json", "instrument.csv", "groups.csv", "members.csv", "events.csv", "outcomes.csv", "responses.csv")
 ADVICE = "the folder is not a cohort as gqkit writes it"
 
@@ -60,12 +61,13 @@ TABLES: dict[str, Schema] = {
         (_ID("event_id"), _ID("group"), SESSION, Column("kind", "choice", choices=EVENT_KINDS), Column("level", "choice", choices=LEVELS),
          Column("type", "choice", choices=RUPTURE_TYPES), _ID("member"), _ID("source"), Column("severity", "number", low=0),
          _ID("rupture_id"), Column("quality", "number", low=0, high=1, optional=True), Column("resolved", "bool", dtype="boolean"),
-         _SESSION_OR_EMPTY("alert_session"), Column("alert_seen", "bool", dtype="boolean"), Column("cause", "text")),  # fmt: skip
+         _SESSION_OR_EMPTY("alert_session"), Column("alert_seen", "bool", dtype="boolean"), Column("cause", "choice", choices=CAUSES)),  # fmt: skip
         key=("event_id",),
     ),
     "outcomes": Schema(
         "outcomes",
-        (_ID("group"), _ID("member"), SESSION, _OQ("oq"), Column("expected", "number"), Column("not_on_track", "bool"), Column("supported", "bool")),
+        (_ID("group"), _ID("member"), SESSION, _OQ("oq"), Column("expected", "number", low=-180, high=180),  # a recovery curve falls from the first OQ
+         Column("not_on_track", "bool"), Column("supported", "bool")),  # fmt: skip
         key=("group", "member", "session"),
     ),
 }
@@ -148,13 +150,15 @@ def _in_order(name: str, table: pd.DataFrame) -> pd.DataFrame:
 
 def _read_config(path: Path) -> SimulationConfig:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
+        data = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
-        raise GQDataError(path.name, [Problem("", "", "", "UTF-8 text")], advice=ADVICE) from None
+        raise GQDataError(path.name, [Problem("file", "", "", "UTF-8 text")], advice=ADVICE) from None
+    except OSError as err:
+        raise GQDataError(str(path), [Problem("path", "", "", f"a readable file ({err.strerror or err})")], advice=ADVICE) from None
     except json.JSONDecodeError as err:
         raise GQDataError(path.name, [Problem(f"line {err.lineno}, column {err.colno}", "", "", f"JSON ({err.msg})")], advice=ADVICE) from None
     except RecursionError:
-        raise GQDataError(path.name, [Problem("", "", "", "JSON nested as gqkit writes it (two levels), not hundreds deep")], advice=ADVICE) from None
+        raise GQDataError(path.name, [Problem("file", "", "", "JSON nested as gqkit writes it (two levels), not hundreds deep")], advice=ADVICE) from None
     except _RepeatedKey as err:
         raise GQDataError(path.name, [Problem(f"key '{err.args[0]}'", "", "", "each key once in its section")], advice=ADVICE) from None
     try:
@@ -199,6 +203,8 @@ class _Agreement:
     def __init__(self, config: SimulationConfig, raws: dict[str, _tables.RawTable], tables: dict[str, pd.DataFrame], ids: pd.DataFrame):
         self.raws, self.tables, self.ids = raws, tables, ids
         self.S, self.M = config.design.n_sessions, config.design.n_members
+        self.severity = (config.rupture.severity_min, config.rupture.severity_max)
+        self.not_margin, self.per_therapist = config.progress.not_margin, config.design.groups_per_therapist
         self.groups = set(tables["groups"]["group"])
         self.member_ids = [f"m{i + 1:02d}" for i in range(self.M)]
 
@@ -229,8 +235,16 @@ class _Agreement:
 
     def groups_table(self) -> None:
         g = self.tables["groups"]
-        self._where_bad("groups", [(g["feedback"].to_numpy() != (g["feedback_rule"] != "").to_numpy(), "feedback_rule",
-                                    "the name of the rule exactly when feedback is True")])  # fmt: skip
+        factors = list(TherapistModel.FACTORS)
+        first = g.drop_duplicates("therapist").set_index("therapist")[factors]
+        same = (g[factors].to_numpy() == first.loc[g["therapist"]].to_numpy()).all(axis=1)
+        led = g.groupby("therapist")["group"].transform("size").to_numpy()
+        self._where_bad("groups", [
+            (g["feedback"].to_numpy() != (g["feedback_rule"] != "").to_numpy(), "feedback_rule", "the name of the rule exactly when feedback is True"),
+            (~same, "therapist", "a therapist whose factors are those of their other groups"),
+            (led > self.per_therapist, "therapist", f"a therapist of at most {self.per_therapist} groups (config.json: groups_per_therapist)"),
+            (~g["seed"].str.fullmatch(r"\d+").to_numpy(bool), "seed", "the seed as a whole number written in digits"),
+        ])  # fmt: skip
 
     def members(self) -> None:
         m = self.tables["members"]
@@ -260,7 +274,10 @@ class _Agreement:
 
     def outcomes(self) -> None:
         o = self.tables["outcomes"]
-        self._where_bad("outcomes", [*self._known(o), self._in_course(o, "session")])
+        flagged = (o["oq"] >= o["expected"] + self.not_margin - 1e-9).to_numpy()
+        self._where_bad("outcomes", [*self._known(o), self._in_course(o, "session"),
+                                     (o["not_on_track"].to_numpy() != flagged, "not_on_track",
+                                      f"True exactly when oq is at least expected + {self.not_margin:g} (config.json: not_margin)")])  # fmt: skip
         answered = pd.MultiIndex.from_frame(self.ids[["group", "member", "session"]].astype({"session": "int64"}))
         measured = pd.MultiIndex.from_frame(o[["group", "member", "session"]])
         self._where_bad("outcomes", [(~measured.isin(answered), "session", "a session the member answered (responses.csv has no row for it)")])
@@ -284,8 +301,12 @@ class _Agreement:
         late = e["alert_session"].fillna(np.iinfo(np.int64).max).to_numpy() < e["session"].to_numpy()
         as_ruptured = [  # a repair or fade row repeats what its rupture row says
             (~rupture & known & (e[c] != e["rupture_id"].map(first[c])).to_numpy(), c, f"the {c} its rupture row gives")
-            for c in ("level", "type", "member", "source", "severity")
+            for c in ("level", "type", "member", "source", "severity", "cause")
         ]
+        ended_at = e[e["resolved"].fillna(False).to_numpy(bool) & ~rupture].groupby("rupture_id")["session"].min()
+        after_end = ~rupture & (e["session"].to_numpy() > e["rupture_id"].map(ended_at).fillna(np.inf).to_numpy())
+        low, high = self.severity
+        source_fits = np.where(e["level"] == "ML", e["source"] == "leader", np.where(e["level"] == "MM", e["source"].isin(self.member_ids) & (e["source"] != e["member"]), True))
         named = {c: e[c].str.fullmatch(r"(.+)-" + tag + r"\d+").to_numpy(bool) & (e[c].str.rsplit("-", n=1).str[0] == e["group"]).to_numpy(bool)
                  for c, tag in (("event_id", "e"), ("rupture_id", "r"))}  # fmt: skip
         self._where_bad("events", [
@@ -296,6 +317,10 @@ class _Agreement:
             (rupture & late, "alert_session", "a session at or after the rupture's onset (an alert cannot come first)"),
             (e["alert_seen"].fillna(False).to_numpy(bool) & ~feedback, "alert_seen", "False: this group has no feedback (groups.csv), so no alert was seen"),
             *as_ruptured,
+            (after_end, "session", "a session no later than the rupture's end (a repair or fade already ended it)"),
+            (~((e["severity"] >= low) & (e["severity"] <= high)).to_numpy(), "severity", f"a severity from {low:g} to {high:g} (config.json)"),
+            (~source_fits, "source", "the leader for a member-leader rupture, another member for a member-member one"),
+            ((e["kind"] == "fade").to_numpy() & e["alert_session"].notna().to_numpy(), "alert_session", "an empty cell: a fade has no alert"),
             (~rupture & ~(known & same_group), "rupture_id", "the id of a rupture of the same group (a rupture row of events.csv)"),
             (~rupture & known & (e["session"].to_numpy() < opened), "session", "a session at or after the rupture's onset"),
             (rupture & e["quality"].notna().to_numpy(), "quality", "an empty cell: a rupture has no repair quality"),
