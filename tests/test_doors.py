@@ -194,29 +194,22 @@ def _edit_where(f: Path, name: str, select, column: str, value: str) -> int:
     return line
 
 
-def fade_with_an_alert(f):
-    line = _edit_where(f, "events.csv", lambda t: t["kind"] == "fade", "alert_session", "8")
-    return "events.csv", f"line {line}, column 'alert_session': got '8'; expected an empty cell: a fade has no alert"
+ONE_CELL = [  # (name, file, which row, column, new value, fragment after "line N, column 'c'")
+    ("fade_with_an_alert", "events.csv", lambda t: t["kind"] == "fade", "alert_session", "8", ": got '8'; expected an empty cell: a fade has no alert"),
+    ("severity_beyond_the_config", "events.csv", lambda t: t["kind"] == "rupture", "severity", "100", ": got '100'; expected a severity from"),
+    ("member_leader_rupture_from_the_group", "events.csv", lambda t: (t["kind"] == "rupture") & (t["level"] == "ML"), "source", "group", ""),
+    ("unknown_cause", "events.csv", lambda t: t["kind"] == "rupture", "cause", "-random", ": got '-random'; expected one of random, scripted, shaming"),
+    ("outcome_flag_that_disagrees_with_the_curve", "outcomes.csv", lambda t: t["not_on_track"] == "False", "not_on_track", "True", ""),
+]
 
 
-def severity_beyond_the_config(f):
-    line = _edit_where(f, "events.csv", lambda t: t["kind"] == "rupture", "severity", "100")
-    return "events.csv", f"line {line}, column 'severity': got '100'; expected a severity from"
+def _one_cell(name, file, select, column, value, rest):
+    def tamper(f):
+        line = _edit_where(f, file, select, column, value)
+        return file, f"line {line}, column '{column}'{rest}"
 
-
-def member_leader_rupture_from_the_group(f):
-    line = _edit_where(f, "events.csv", lambda t: (t["kind"] == "rupture") & (t["level"] == "ML"), "source", "group")
-    return "events.csv", f"line {line}, column 'source'"
-
-
-def unknown_cause(f):
-    line = _edit_where(f, "events.csv", lambda t: t["kind"] == "rupture", "cause", "-random")
-    return "events.csv", f"line {line}, column 'cause': got '-random'; expected one of random, scripted, shaming"
-
-
-def outcome_flag_that_disagrees_with_the_curve(f):
-    line = _edit_where(f, "outcomes.csv", lambda t: t["not_on_track"] == "False", "not_on_track", "True")
-    return "outcomes.csv", f"line {line}, column 'not_on_track'"
+    tamper.__name__ = name
+    return tamper
 
 
 def therapist_with_two_sets_of_factors(f):
@@ -232,9 +225,8 @@ def seed_in_scientific_notation(f):
 CASES = [answer_94, truncated_at_a_line_end, truncated_mid_line, conflicting_duplicate_session, unknown_event_kind, config_with_more_members,
          config_with_fewer_sessions, malformed_config, missing_config_section, unknown_config_parameter, duplicate_group, non_integer_count,
          missing_file, repair_of_an_unknown_rupture, dropped_outcome, final_oq_edited, rupture_marked_unresolved,
-         invisible_character_in_instrument, last_bytes_lost, repeated_config_key, repair_that_disagrees_with_its_rupture, fade_with_an_alert,
-         severity_beyond_the_config, member_leader_rupture_from_the_group, unknown_cause, outcome_flag_that_disagrees_with_the_curve,
-         therapist_with_two_sets_of_factors, seed_in_scientific_notation]  # fmt: skip
+         invisible_character_in_instrument, last_bytes_lost, repeated_config_key, repair_that_disagrees_with_its_rupture,
+         therapist_with_two_sets_of_factors, seed_in_scientific_notation, *(_one_cell(*case) for case in ONE_CELL)]  # fmt: skip
 
 
 @pytest.mark.parametrize("tamper", CASES, ids=[c.__name__ for c in CASES])
