@@ -10,7 +10,6 @@ Run: .venv/bin/python benchmarks/bench_read.py [--rows 1000000]
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import time

@@ -13,8 +13,8 @@ from .scoring import norms, rci, reliability, score
 from .simulation import Cohort, Rupture, SimulationConfig, simulate
 from .examples import list_examples, load_example
 from .trials import Trial, trial
-from . import simulation as _simulation
-from .simulation import calibration as _calibration
+from . import simulation as _simulation  # noqa: F401  (loaded so the aliases below cover it)
+from .simulation import calibration as _calibration  # noqa: F401  (likewise)
 
 # The package was called ``gqkit.simulate`` until 0.1, which the function ``gqkit.simulate``
 # hid. Old imports (``from gqkit.simulate import describe_defaults``,
