@@ -148,7 +148,7 @@ Simulated by gqkit's generative model (`gqkit.simulation`); regenerate with `mak
 - `outcomes.csv`: group, member, session, oq (OQ-45-like total, 0-180, higher is worse), expected (the recovery
   curve expected from the member's first OQ), not_on_track, supported (clinical support that session).
 - `members.csv`: group, member, therapist, joined, left, dropped_out, baseline_oq, first_oq, final_oq,
-  n_attended, n_ruptures, n_repaired, n_faded, not_on_track, not_session, n_supported.
+  n_attended, n_ruptures, n_attempts (repair attempts), n_repaired, n_faded, not_on_track, not_session, n_supported.
 - `groups.csv`: group, therapist, feedback, the therapist's factors (0-1), feedback_rule, seed, spawn_key.
 - `instrument.csv`: the item key (item, scale, level, answer range); `config.json`: the simulation configuration.
 

@@ -77,6 +77,13 @@ def truncated_mid_line(f):
     return "responses.csv", "end of file: expected a line end after the last line, as gqkit writes it: was the file cut short?"
 
 
+def last_repair_attempt_deleted(f):
+    lines = _lines(f / "events.csv")
+    last = max(i for i, line in enumerate(lines) if ",repair," in line)
+    (f / "events.csv").write_text("".join(lines[:last] + lines[last + 1:]))
+    return "members.csv", "column 'n_attempts'"
+
+
 def last_bytes_lost(f):
     text = (f / "events.csv").read_text()
     (f / "events.csv").write_text(text[:-3])
@@ -225,7 +232,7 @@ def seed_in_scientific_notation(f):
 CASES = [answer_94, truncated_at_a_line_end, truncated_mid_line, conflicting_duplicate_session, unknown_event_kind, config_with_more_members,
          config_with_fewer_sessions, malformed_config, missing_config_section, unknown_config_parameter, duplicate_group, non_integer_count,
          missing_file, repair_of_an_unknown_rupture, dropped_outcome, final_oq_edited, rupture_marked_unresolved,
-         invisible_character_in_instrument, last_bytes_lost, repeated_config_key, repair_that_disagrees_with_its_rupture,
+         invisible_character_in_instrument, last_bytes_lost, last_repair_attempt_deleted, repeated_config_key, repair_that_disagrees_with_its_rupture,
          therapist_with_two_sets_of_factors, seed_in_scientific_notation, *(_one_cell(*case) for case in ONE_CELL)]  # fmt: skip
 
 
@@ -310,8 +317,6 @@ def _damage(folder: Path, data: st.DataObject) -> str:
         text = path.read_text()
         header_end = text.index("\n") + 1
         cut = data.draw(st.integers(header_end, len(text) - 2), label="cut")
-        if name in ("events.csv", "instrument.csv") or text[cut - 1] == "\n" and name == "groups.csv":
-            cut = header_end + 1  # a cut at a line end there can leave valid data: cut into the first record
         path.write_text(text[:cut])
     else:
         table.to_csv(path, index=False, lineterminator="\n")

@@ -33,8 +33,9 @@ class Cohort:
     groups : DataFrame
         One row per group: therapist factors, feedback on/off, the rule that drove it, seed.
     members : DataFrame
-        group, member, joined, left (last attended session), dropped_out, baseline_oq,
-        final_oq, n_attended.
+        group, member, therapist, joined, left (last attended session), dropped_out,
+        baseline_oq, first_oq, final_oq, n_attended, n_ruptures, n_attempts (repair attempts on
+        those ruptures), n_repaired, n_faded, not_on_track, not_session, n_supported.
     events : DataFrame
         The truth (see ``EVENT_COLUMNS``): one row per rupture, per repair *attempt* (kind
         ``repair``, with its ``quality`` and whether it ``resolved`` the rupture) and per
@@ -251,7 +252,7 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
     counts = _rupture_counts(result)
     members = _text_columns(pd.concat([members, counts], axis=1))
     members = members[["group", "member", "therapist", "joined", "left", "dropped_out", "baseline_oq", "first_oq", "final_oq", "n_attended",
-                       "n_ruptures", "n_repaired", "n_faded", "not_on_track", "not_session", "n_supported"]]  # fmt: skip
+                       "n_ruptures", "n_attempts", "n_repaired", "n_faded", "not_on_track", "not_session", "n_supported"]]  # fmt: skip
 
     g, m, s = np.nonzero(result.attended)
     outcomes = pd.DataFrame({"group": group_ids[g], "member": members_ids[m], "session": sessions[s], "oq": result.oq[g, m, s].astype("int64"),
@@ -262,7 +263,7 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
 
 
 def _rupture_counts(result: Result) -> pd.DataFrame:
-    """Per member (group-major): ruptures they were the strained member of, and how many a repair or fading resolved."""
+    """Per member (group-major): ruptures they were the strained member of, repair attempts on them, and how many a repair or fading resolved."""
     G, M = result.dropped.shape
     rup = result.ruptures
     n_max = int(rup["rupture"].max()) + 1 if len(rup) else 1
@@ -274,7 +275,7 @@ def _rupture_counts(result: Result) -> pd.DataFrame:
         return np.bincount(owner[keys], minlength=G * M)
 
     repaired = result.attempts[result.attempts["resolved"].to_numpy(bool)]
-    return pd.DataFrame({"n_ruptures": count(rup), "n_repaired": count(repaired), "n_faded": count(result.fades)})
+    return pd.DataFrame({"n_ruptures": count(rup), "n_attempts": count(result.attempts), "n_repaired": count(repaired), "n_faded": count(result.fades)})
 
 
 def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd.DataFrame:

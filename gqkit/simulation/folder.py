@@ -52,7 +52,7 @@ TABLES: dict[str, Schema] = {
         "members",
         (_ID("group"), _ID("member"), _ID("therapist"), Column("joined", "int", low=1, high=MAX_SESSION), _SESSION_OR_EMPTY("left"),
          Column("dropped_out", "bool"), _OQ("baseline_oq"), _OQ("first_oq", True), _OQ("final_oq", True), _COUNT("n_attended"),
-         _COUNT("n_ruptures"), _COUNT("n_repaired"), _COUNT("n_faded"), Column("not_on_track", "bool"), _SESSION_OR_EMPTY("not_session"),
+         _COUNT("n_ruptures"), _COUNT("n_attempts"), _COUNT("n_repaired"), _COUNT("n_faded"), Column("not_on_track", "bool"), _SESSION_OR_EMPTY("not_session"),
          _COUNT("n_supported")),  # fmt: skip
         key=("group", "member"),
     ),
@@ -345,6 +345,7 @@ class _Agreement:
             "not_session": ("outcomes.csv", flagged.reindex(units).astype("Int64")),
             "n_supported": ("outcomes.csv", by_member["supported"].sum().reindex(units).fillna(0).astype("int64")),
             "n_ruptures": ("events.csv", per_member(e[e["kind"] == "rupture"], "owner")),
+            "n_attempts": ("events.csv", per_member(e[e["kind"] == "repair"], "owner")),
             "n_repaired": ("events.csv", per_member(e[(e["kind"] == "repair") & e["resolved"].fillna(False)], "owner")),
             "n_faded": ("events.csv", per_member(e[e["kind"] == "fade"], "owner")),
         }
