@@ -28,6 +28,7 @@ from ..instrument import Instrument
 from ..io import read_answers
 from ..schema import MAX_SESSION, SESSION, Column, ProblemLog, Schema
 from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
+from .ruptures import member_id
 
 __all__ = ["EVENT_KINDS", "FILES", "TABLES", "read_folder", "write_folder"]
 
@@ -206,7 +207,7 @@ class _Agreement:
         self.severity = (config.rupture.severity_min, config.rupture.severity_max)
         self.not_margin, self.per_therapist = config.progress.not_margin, config.design.groups_per_therapist
         self.groups = set(tables["groups"]["group"])
-        self.member_ids = [f"m{i + 1:02d}" for i in range(self.M)]
+        self.member_ids = [member_id(i + 1) for i in range(self.M)]
 
     def check(self) -> None:
         self.groups_table()

@@ -50,6 +50,15 @@ def run_in_kernel(page: Page, code: str) -> None:
     )
 
 
+def nudge(page: Page, slider: Locator, key: str, times: int = 1) -> None:
+    """Move a slider by keyboard steps, as a learner does after clicking its handle."""
+    handle = slider.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
 def type_into(box: Locator, value: int) -> None:
     """Type a number into a text box and press Enter, as a learner does."""
     box.fill(str(value))
@@ -65,10 +74,7 @@ def test_notebook_01_widget_updates_the_score(browser, lab_url):
     expect(pb_all).to_have_text("5.38", timeout=30_000)  # Ana's PB score, as computed in the notebook
 
     # the first slider of the first tab is the first PB member-member item; one step right = one point up
-    handle = panel.locator(".jp-OutputArea .widget-tab .widget-slider .noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    handle.focus()
-    page.keyboard.press("ArrowRight")
+    nudge(page, panel.locator(".jp-OutputArea .widget-tab .widget-slider").first, "ArrowRight")
     expect(pb_all).not_to_have_text("5.38", timeout=30_000)
     expect(pb_all).to_have_text(f"{(70 + 1) / 13:.2f}", timeout=30_000)
     SHOTS.mkdir(exist_ok=True)
@@ -124,11 +130,7 @@ def test_notebook_04_repair_explorer_redraws_on_quality(browser, lab_url):
     before_src, before_text = image.get_attribute("src"), summary.inner_text()
     assert before_src is not None and before_src.startswith(("blob:", "data:"))
     quality = panel.locator(".jp-OutputArea .widget-slider", has=page.locator("label", has_text="quality")).first
-    handle = quality.locator(".noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    handle.focus()
-    for _ in range(4):  # step 0.05: 0.80 -> 0.60
-        page.keyboard.press("ArrowLeft")
+    nudge(page, quality, "ArrowLeft", 4)  # step 0.05: 0.80 -> 0.60
     expect(summary).to_contain_text("quality 0.60", timeout=30_000)
     assert summary.inner_text() != before_text
     page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before_src], timeout=30_000)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from .test_lab import run_all
+from .test_lab import nudge, run_all
 
 SHOTS = Path(__file__).parents[2] / "screenshots"
 
@@ -22,11 +22,7 @@ def test_notebook_05_feedback_explorer_runs_on_the_button(browser, lab_url):
 
     # a slider move only marks the result stale
     slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="commitment")).first
-    handle = slider.locator(".noUi-handle").first
-    handle.scroll_into_view_if_needed()
-    handle.focus()
-    for _ in range(6):  # step 0.05: 0.60 -> 0.90
-        page.keyboard.press("ArrowRight")
+    nudge(page, slider, "ArrowRight", 6)  # step 0.05: 0.60 -> 0.90
     expect(explorer.locator(".gq-stale")).to_contain_text("Settings changed", timeout=30_000)
     assert image.get_attribute("src") == before
 
