@@ -89,7 +89,7 @@ def write_folder(path: str | Path, config: SimulationConfig, instrument: Instrum
     if path.exists() and not path.is_dir():
         raise GQConfigError("path", str(path), "a folder to write the cohort into; this is a file")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise GQConfigError("path", str(path), "an empty or new folder; this one holds files (pass overwrite=True to replace the cohort files in it)")
+        raise GQConfigError("path", str(path), "an empty or new folder; this one holds files (pass overwrite=True, or --overwrite to gqkit simulate, to replace the cohort files in it)")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
