@@ -50,11 +50,11 @@ EXAMPLES = {
             "heatmaps, see a repaired V (with a higher right arm) next to an unrepaired drop",
             n_groups=1,
             seed=20261125,
-            overrides={"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 0.95},
+            overrides={"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 0.95},
             ruptures=(
                 Rupture(session=5, level="MM", type="confrontation", member=2, source=5, severity=1.6, repaired_at=7, quality=0.9),
                 Rupture(session=8, level="ML", type="withdrawal", member=3, severity=1.8),
-                Rupture(session=11, level="MG", type="cultural", member=6, severity=1.6, repaired_at=13, quality=0.85),
+                Rupture(session=11, level="MG", type="withdrawal", member=6, severity=1.6, repaired_at=13, quality=0.85),
             ),
         ),
         Example(

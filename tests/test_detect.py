@@ -155,7 +155,7 @@ def test_dyad_drop_needs_two_members_together():
 
 def test_rules_find_scripted_ruptures_at_their_level():
     """Run on simulated groups with one scripted rupture: the matching rule catches it in time."""
-    quiet = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0}
+    quiet = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 1.0}
     mm = simulate(n_groups=20, seed=1, ruptures=[Rupture(session=8, level="MM", type="confrontation", member=1, source=2, severity=2.5)], **quiet)
     found = DyadDrop().detect(mm.scores())
     hits = found[(found.session == 8) & found.member.isin(["m01", "m02"])]

@@ -82,11 +82,10 @@ def test_alerts_before_onset_and_wrong_level_are_false_alarms():
 
 
 def test_evaluate_counts_by_hand():
-    cohort = simulate(n_groups=2, seed=4, rate={"MM": 0.0, "ML": 0.0, "MG": 0.0})
     from gqkit import Rupture
 
-    cohort = simulate(n_groups=1, seed=4, rate={"MM": 0.0, "ML": 0.0, "MG": 0.0}, dropout_hazard=0.0,
-                      ruptures=[Rupture(session=4, level="ML", type="withdrawal", member=1), Rupture(session=9, level="MG", type="cultural", member=2)])  # fmt: skip
+    cohort = simulate(n_groups=1, seed=4, rate={"MM": 0.0, "ML": 0.0, "MG": 0.0}, microaggression_rate=0.0, dropout_hazard=0.0,
+                      ruptures=[Rupture(session=4, level="ML", type="withdrawal", member=1), Rupture(session=9, level="MM", type="cultural", member=2, source=6)])  # fmt: skip
     found = _detections([("g001", "m01", 4, 6, "all"), ("g001", "m03", 7, 7, "all"), ("g001", "m05", 2, 2, "ML")])
     table = evaluate(cohort, found).set_index(["scope", "key"])
     overall = table.loc[("overall", "all")]
@@ -94,7 +93,7 @@ def test_evaluate_counts_by_hand():
     assert overall["recall"] == 0.5 and overall["precision"] == pytest.approx(1 / 3) and overall["f1"] == pytest.approx(0.4)
     assert overall["false_alarms_per_100"] == pytest.approx(100 * 2 / cohort.attended.sum())
     assert overall["median_delay"] == 2  # alert at 6, onset 4
-    assert table.loc[("level", "ML"), "recall"] == 1 and table.loc[("level", "MG"), "recall"] == 0
+    assert table.loc[("level", "ML"), "recall"] == 1 and table.loc[("level", "MM"), "recall"] == 0
     assert table.loc[("level", "ML"), "precision"] == 0  # the one ML claim was a false alarm
     assert table.loc[("type", "cultural"), "recall"] == 0 and table.loc[("type", "withdrawal"), "recall"] == 1
 
@@ -165,7 +164,7 @@ def test_the_other_member_of_a_pair_is_redundant_not_a_false_alarm():
     from gqkit import Rupture
     from gqkit.detect import DyadDrop
 
-    quiet = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0}
+    quiet = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 1.0}
     cohort = simulate(n_groups=30, seed=1, ruptures=[Rupture(session=8, level="MM", type="confrontation", member=1, source=2, severity=3.0)], **quiet)
     found = DyadDrop().detect(cohort.scores())
     matching = match_events(cohort, found)

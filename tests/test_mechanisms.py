@@ -10,7 +10,7 @@ from gqkit.simulation.calibration import pre_post_change
 from gqkit.simulation.model import STEPS, layout
 from gqkit.simulation.streams import Draw, draw_streams
 
-QUIET = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
+QUIET = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
 
 
 def final_oq(cohort, member="m01"):
@@ -21,7 +21,7 @@ def final_oq(cohort, member="m01"):
 # -- the pipeline and its streams ------------------------------------------------------------
 def test_session_steps_run_in_the_documented_order():
     names = [f.__name__ for f in STEPS]
-    assert names == ["attend", "repair", "fade", "new_ruptures", "relationship", "answer", "relationship_feedback",
+    assert names == ["attend", "repair", "fade", "new_ruptures", "microaggressions", "respond", "relationship", "answer", "relationship_feedback",
                      "measure_outcome", "progress_feedback", "improve", "dropout"]  # fmt: skip
 
 

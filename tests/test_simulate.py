@@ -12,7 +12,7 @@ from gqkit.examples import EXAMPLES, write_example
 from gqkit.simulation import Cohort, describe_defaults, group_seeds
 from gqkit.simulation.calibration import calibration_report
 
-QUIET = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
+QUIET = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
 
 
 def facet_mean(cohort, member, scale, level, sessions):
@@ -30,7 +30,8 @@ def facet_mean(cohort, member, scale, level, sessions):
         ({"n_groups": 0}, "n_groups=0"),
         ({"seed": -1}, "seed=-1"),
         ({"persistence": 1.0}, "RuptureModel.persistence=1.0"),
-        ({"type_share": {"withdrawal": 0.5, "confrontation": 0.5, "cultural": 0.5}}, "shares that add up to 1"),
+        ({"type_share": {"withdrawal": 0.5, "confrontation": 0.6}}, "shares that add up to 1"),
+        ({"type_share": {"withdrawal": 0.5, "confrontation": 0.35, "cultural": 0.15}}, "a dict with keys ['confrontation', 'withdrawal']"),
         ({"rate": {"MM": 0.1}}, "a dict with keys ['MG', 'ML', 'MM']"),
         ({"enrolment": "open"}, "'closed' or 'rolling'"),
         ({"wobble": 3}, "wobble=3 is not allowed: expected the name of a simulation parameter"),
@@ -176,12 +177,15 @@ def test_a_good_repair_leaves_a_v_with_a_higher_right_arm_and_unrepaired_persist
 
 
 def test_cultural_rupture_has_a_source_and_shaming_opens_a_new_one():
-    c = simulate(n_groups=30, seed=4, humility=0.0, spread=0.0, shaming=1.0, base_logit=3.0,
-                 rate={"MM": 0.0, "ML": 0.0, "MG": 0.05}, type_share={"withdrawal": 0.0, "confrontation": 0.0, "cultural": 1.0}, cultural_leader_share=0.0)
+    c = simulate(n_groups=30, seed=4, humility=0.0, spread=0.0, shaming=1.0, address_now=5.0, rate={"MM": 0.0, "ML": 0.0, "MG": 0.0},
+                 microaggression_rate=0.05, leader_share=0.0)  # fmt: skip
     ev = c.events
     cultural = ev[(ev.kind == "rupture") & (ev.type == "cultural")]
-    assert len(cultural) > 10 and cultural["source"].str.startswith("m").all()
-    assert (cultural["source"] != cultural["member"]).all()
+    assert len(cultural) > 10 and (cultural["level"] == "MM").mean() > 0.8  # the leader only when no member can be the source
+    by_member = cultural[cultural["level"] == "MM"]
+    assert by_member["source"].str.startswith("m").all() and (by_member["source"] != by_member["member"]).all()
+    assert (cultural.loc[cultural["level"] == "ML", "source"] == "leader").all()
+    assert (by_member["response"] == "shaming").mean() > 0.9
     shamed = ev[(ev.kind == "rupture") & (ev.cause == "shaming")]
     assert len(shamed) > 5 and (shamed["level"] == "ML").all() and (shamed["source"] == "leader").all()
     assert set(shamed["member"]) <= set(cultural["source"])  # the member who made the microaggression

@@ -24,7 +24,12 @@ Every statistic is computed as a researcher with real data could compute it:
 - feedback effects compare two cohorts simulated on the **same seeds**, feedback off and on:
   Hedges' g of pre-post change (first minus last observed OQ), overall and among members who
   were ever not on track in their own arm; the dropout odds ratio is odds(off) / odds(on), so
-  a value above 1 favours feedback (de Jong et al., 2021).
+  a value above 1 favours feedback (de Jong et al., 2021);
+- microaggression rows: :func:`~gqkit.simulation.microaggressions.addressed_share` and
+  :func:`~gqkit.simulation.microaggressions.alliance_gap` (an analysis of covariance of the
+  alliance with the leader at the end on its start, in SD units of unaffected members). A
+  microaggression is rarer than other events, so the report computes these rows on a larger
+  no-feedback cohort (``culture_groups``, default four times ``n_groups``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import pandas as pd
 from ..effect_sizes import hedges_g, odds_ratio
 from ..scoring import alpha_array
 from .cohort import Cohort
+from .microaggressions import addressed_share, alliance_gap
 
 __all__ = ["TARGETS", "calibration_report", "calibration_statistics", "pre_post_change", "residual_gain"]
 
@@ -61,6 +67,11 @@ TARGETS = pd.DataFrame(
         ("not-on-track g over overall g", 3.0, 2.0, np.inf, "not-on-track members gain most (de Jong et al., 2021; Barkham et al., 2023)"),
         ("feedback vs none, dropout odds ratio (off / on)", 1.19, 1.05, 1.40, "de Jong et al. (2021): OR 1.19 favouring feedback"),
         ("therapist self-doubt with early alliance, r", 0.10, 0.0, 1.0, "Nissen-Lie et al. (2010): direction only"),
+        ("microaggressions addressed, share", 0.24, 0.15, 0.40, "Owen et al. (2014): about 76% were never discussed"),
+        ("targets of addressed microaggressions, alliance with leader vs unaffected (SD)", 0.0, -0.15, 0.15,
+         "Owen et al. (2014): discussed ones left the alliance like none"),
+        ("targets of unaddressed microaggressions, alliance with leader vs unaffected (SD)", -0.4, -np.inf, -0.25,
+         "Owen et al. (2014): undiscussed ones lowered it"),
     ],
     columns=["statistic", "target", "low", "high", "source"],
 )
@@ -173,13 +184,24 @@ def _feedback_statistics(off: Cohort, on: Cohort) -> dict[str, float]:
     }
 
 
-def calibration_statistics(cohort: Cohort, feedback_cohort: Cohort | None = None, icc_groups: int = 150) -> dict[str, float]:
+def _culture_statistics(cohort: Cohort) -> dict[str, float]:
+    gaps = alliance_gap(cohort)
+    return {
+        "microaggressions addressed, share": addressed_share(cohort),
+        "targets of addressed microaggressions, alliance with leader vs unaffected (SD)": gaps["addressed"],
+        "targets of unaddressed microaggressions, alliance with leader vs unaffected (SD)": gaps["not addressed"],
+    }
+
+
+def calibration_statistics(cohort: Cohort, feedback_cohort: Cohort | None = None, icc_groups: int = 150,
+                           culture_cohort: Cohort | None = None) -> dict[str, float]:  # fmt: skip
     """The achieved value of every statistic in :data:`TARGETS`.
 
     ``cohort`` is a default simulation without feedback; ``feedback_cohort`` the same seeds
     with feedback on (without it, the feedback rows are NaN). GQ ICCs use the first
     ``icc_groups`` groups (three-level mixed models on every member-session are slow and more
-    groups add little precision).
+    groups add little precision). The microaggression rows use ``culture_cohort`` when given
+    (a larger default simulation without feedback), else ``cohort``.
     """
     members = _member_table(cohort)
     stayed = members[members["n_attended"] >= 2]
@@ -198,17 +220,20 @@ def calibration_statistics(cohort: Cohort, feedback_cohort: Cohort | None = None
         "reliable deterioration share": float(((final - first) >= cohort.config.outcome.reliable_change)[members["n_attended"] >= 2].mean()),
         "therapist self-doubt with early alliance, r": _r(members, "early_alliance", "self_doubt"),
         **_gq_statistics(cohort, icc_groups),
+        **_culture_statistics(culture_cohort if culture_cohort is not None else cohort),
     }
     if feedback_cohort is not None:
         values.update(_feedback_statistics(cohort, feedback_cohort))
     return values
 
 
-def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | None = None, *, n_groups: int = 1000, seed: int = 2026) -> pd.DataFrame:
+def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | None = None, *, n_groups: int = 1000, seed: int = 2026,
+                       culture_groups: int | None = None) -> pd.DataFrame:  # fmt: skip
     """Target vs achieved, on the given cohorts or on fresh default simulations.
 
     Without cohorts, simulates ``n_groups`` default groups twice on the same ``seed``:
-    feedback off and feedback on.
+    feedback off and feedback on, and ``culture_groups`` (default ``4 * n_groups``) groups
+    without feedback for the microaggression rows.
 
     Returns
     -------
@@ -227,7 +252,10 @@ def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | N
 
         cohort = simulate(n_groups=n_groups, seed=seed, feedback=False)
         feedback_cohort = simulate(n_groups=n_groups, seed=seed, feedback=True)
-    achieved = calibration_statistics(cohort, feedback_cohort)
+        culture_cohort = simulate(n_groups=culture_groups or 4 * n_groups, seed=seed, feedback=False)
+    else:
+        culture_cohort = None
+    achieved = calibration_statistics(cohort, feedback_cohort, culture_cohort=culture_cohort)
     report = TARGETS.copy()
     report.insert(4, "achieved", report["statistic"].map(achieved))
     report.insert(5, "ok", report["achieved"].between(report["low"], report["high"]))

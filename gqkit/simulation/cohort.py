@@ -12,7 +12,7 @@ import pandas as pd
 from ..detect import ScorePanel
 from ..instrument import Instrument
 from ..scoring import DEFAULT_PRORATE, score_array
-from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
+from .config import LEVELS, RESPONSES, RUPTURE_TYPES, SimulationConfig, TherapistModel
 from .folder import EVENT_KINDS, TABLES, read_folder, write_folder
 from .model import GROUP, LEADER, Result
 from .ruptures import member_id
@@ -31,17 +31,24 @@ class Cohort:
     ----------
     config : SimulationConfig
     groups : DataFrame
-        One row per group: therapist factors, feedback on/off, the rule that drove it, seed.
+        One row per group: therapist factors, feedback on/off, the rule that drove it, seed,
+        ``leader_marginalised`` (the identity dimensions on which the leader holds a
+        marginalised position, joined by ``;``) and ``norm_setting``.
     members : DataFrame
-        group, member, therapist, joined, left (last attended session), dropped_out,
-        baseline_oq, first_oq, final_oq, n_attended, n_ruptures, n_attempts (repair attempts on
-        those ruptures), n_repaired, n_faded, not_on_track, not_session, n_supported.
+        group, member, therapist, ``marginalised`` (as for the leader), joined, left (last
+        attended session), dropped_out, baseline_oq, first_oq, final_oq, n_attended,
+        n_ruptures, n_attempts (repair attempts on those ruptures), n_repaired, n_faded,
+        not_on_track, not_session, n_supported, and the member's roles in microaggressions:
+        n_targeted, n_remarks (made one) and n_witnessed (present, neither target nor source).
     events : DataFrame
         The truth (see ``EVENT_COLUMNS``): one row per rupture, per repair *attempt* (kind
         ``repair``, with its ``quality`` and whether it ``resolved`` the rupture) and per
         rupture that faded on its own (kind ``fade``); ``rupture_id`` links them. On a rupture
         row, ``resolved`` says whether the rupture ended (by a repair or by fading) before the
-        course did.
+        course did. A microaggression (type ``cultural``) is addressed by a repair row (the
+        leader's response) and its rows also give its ``dimension``, the leader's
+        ``response`` (one of ``RESPONSES``) and whether a member named it (``member_named``);
+        these are empty for other ruptures.
     outcomes : DataFrame
         group, member, session, oq (OQ-45-like total, 0-180, higher is worse), expected (the
         recovery curve expected from the member's first OQ) and not_on_track (oq at least
@@ -220,11 +227,14 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
     for i, factor in enumerate(TherapistModel.FACTORS):
         groups[factor] = result.therapist[:, i]
     groups["feedback_rule"] = np.where(result.feedback, rule_name, "")
+    dimensions = list(config.culture.dimensions)
+    groups["leader_marginalised"] = _positions(result.marginalised[:, -1], dimensions)
+    groups["norm_setting"] = config.culture.norm_setting
     groups["seed"] = [str(s.entropy) for s in seeds]
     groups["spawn_key"] = [",".join(map(str, s.spawn_key)) for s in seeds]
     groups = _text_columns(groups)
 
-    events = _events(result, group_ids, members_ids)
+    events = _events(result, group_ids, members_ids, dimensions)
     sessions = np.arange(1, S + 1)
     attended_any = result.attended.any(axis=2)
     first, last = _first_session(result.attended), np.where(attended_any, S - np.argmax(result.attended[:, :, ::-1], axis=2), 0)
@@ -236,6 +246,7 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
             "group": np.repeat(group_ids, M),
             "member": np.tile(members_ids, G),
             "therapist": np.repeat(therapist_ids, M),
+            "marginalised": _positions(result.marginalised[:, :M].reshape(G * M, -1), dimensions),
             "joined": (result.joined + 1).ravel(),
             "left": pd.array(np.where(attended_any, last, 0).ravel(), dtype="Int64"),
             "dropped_out": result.dropped.ravel(),
@@ -250,9 +261,8 @@ def build(result: Result, config: SimulationConfig, seeds: list[np.random.SeedSe
     )
     members.loc[~attended_any.ravel(), "left"] = pd.NA
     counts = _rupture_counts(result)
-    members = _text_columns(pd.concat([members, counts], axis=1))
-    members = members[["group", "member", "therapist", "joined", "left", "dropped_out", "baseline_oq", "first_oq", "final_oq", "n_attended",
-                       "n_ruptures", "n_attempts", "n_repaired", "n_faded", "not_on_track", "not_session", "n_supported"]]  # fmt: skip
+    members = _text_columns(pd.concat([members, counts, _roles(result)], axis=1))
+    members = members[list(TABLES["members"].names)]
 
     g, m, s = np.nonzero(result.attended)
     outcomes = pd.DataFrame({"group": group_ids[g], "member": members_ids[m], "session": sessions[s], "oq": result.oq[g, m, s].astype("int64"),
@@ -278,7 +288,29 @@ def _rupture_counts(result: Result) -> pd.DataFrame:
     return pd.DataFrame({"n_ruptures": count(rup), "n_attempts": count(result.attempts), "n_repaired": count(repaired), "n_faded": count(result.fades)})
 
 
-def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd.DataFrame:
+def _positions(marginalised: np.ndarray, dimensions: list[str]) -> np.ndarray:
+    """(units, D) bool -> the labels of each unit's marginalised positions, joined by ';' ('' for none)."""
+    return np.array([";".join(d for d, on in zip(dimensions, row) if on) for row in marginalised], dtype=object)
+
+
+def _roles(result: Result) -> pd.DataFrame:
+    """Per member (group-major): microaggressions they were the target of, made, and witnessed."""
+    G, M, S = result.attended.shape
+    rup = result.ruptures
+    cultural = rup[(rup["type"] == RUPTURE_TYPES.index("cultural")).to_numpy()]
+    g, target, source, t = (cultural[c].to_numpy(int) for c in ("group", "member", "source", "session"))
+    targeted = np.bincount(g * M + target, minlength=G * M)
+    by_member = source >= 0
+    remarks = np.bincount(g[by_member] * M + source[by_member], minlength=G * M)
+    present = result.attended[g, :, t].copy()  # (microaggressions, M)
+    present[np.arange(len(g)), target] = False
+    present[np.flatnonzero(by_member), source[by_member]] = False
+    witnessed = np.zeros((G, M), int)
+    np.add.at(witnessed, g, present.astype(int))
+    return pd.DataFrame({"n_targeted": targeted, "n_remarks": remarks, "n_witnessed": witnessed.ravel()})
+
+
+def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray, dimensions: list[str]) -> pd.DataFrame:
     """Rupture, repair-attempt and fade rows, linked by rupture_id, ordered by group, session, kind."""
     rup, attempts, fades, alerts = result.ruptures, result.attempts, result.fades, result.alerts
     n_max = int(rup["rupture"].max()) + 1 if len(rup) else 1
@@ -293,6 +325,14 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd
     names = np.empty(len(member_ids) + 2, dtype=object)  # source codes: member index, or GROUP / LEADER (negative)
     names[: len(member_ids)] = member_ids
     names[GROUP], names[LEADER] = "group", "leader"
+
+    cultural = (rup["type"] == RUPTURE_TYPES.index("cultural")).to_numpy()
+    response = np.where(cultural, RESPONSES.index("not addressed"), -1)
+    at = positions(attempts)
+    response[at] = np.where(attempts["shamed"].to_numpy(bool), RESPONSES.index("shaming"), RESPONSES.index("addressed"))
+    response_names = np.array([*RESPONSES, ""], dtype=object)  # -1: not a microaggression
+    dimension_names = np.array([*dimensions, ""], dtype=object)
+    named = np.where(cultural, rup["named"].to_numpy(bool), None).astype(object)  # empty for other ruptures
 
     def part(rows: np.ndarray, kind: str, session: np.ndarray, quality: np.ndarray, resolved: np.ndarray, alert: np.ndarray, order: int) -> dict[str, np.ndarray]:
         g = rup["group"].to_numpy()[rows]
@@ -310,10 +350,13 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd
             "resolved": resolved,
             "alert_session": np.where(alert < never, alert + 1, -1),
             "cause": rup["cause"].to_numpy(dtype=object)[rows],
+            "dimension": dimension_names[rup["dimension"].to_numpy(int)[rows]],
+            "response": response_names[response[rows]],
+            "member_named": named[rows],
             "order": np.full(len(rows), order),
         }
 
-    at, faded = positions(attempts), positions(fades)
+    faded = positions(fades)
     attempt_session = attempts["session"].to_numpy(dtype=int)
     attempt_resolved = attempts["resolved"].to_numpy(dtype=bool)
     ended = np.zeros(len(rup), bool)
@@ -333,6 +376,7 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray) -> pd
     events.loc[events["alert_session"] == 0, "alert_session"] = pd.NA
     events["alert_seen"] = events["alert_session"].notna().astype("boolean")
     events["resolved"] = events["resolved"].astype("boolean")
+    events["member_named"] = events["member_named"].astype("boolean")
     number = events.groupby("group", sort=False).cumcount() + 1
     events.insert(0, "event_id", events["group"] + "-e" + number.map("{:03d}".format))
     events = events[EVENT_COLUMNS]

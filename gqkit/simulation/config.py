@@ -27,12 +27,15 @@ __all__ = [
     "RuptureModel",
     "SimulationConfig",
     "TherapistModel",
+    "CultureModel",
     "describe_defaults",
 ]
 
 LEVELS = ("MM", "ML", "MG")
 QUALITIES = ("PB", "PW", "NR")
 RUPTURE_TYPES = ("withdrawal", "confrontation", "cultural")
+RELATIONAL_TYPES = RUPTURE_TYPES[:2]  # the random ruptures of RuptureModel; cultural ones come from CultureModel
+RESPONSES = ("not addressed", "addressed", "shaming")  # the leader's response to a microaggression
 
 
 def _p(default: Any, source: str, check: str = "", **extra: Any) -> Any:
@@ -89,6 +92,9 @@ class _Validated:
                 for v in values:
                     if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v) or not ok(v):
                         raise GQConfigError(name, value, expected)
+            elif check == "bool":
+                if not isinstance(value, bool):
+                    raise GQConfigError(name, value, "True or False")
             elif check == "signature":
                 ok = all(isinstance(v, (tuple, list)) and len(v) == len(QUALITIES) and all(
                     isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v) for v in value.values())
@@ -155,22 +161,22 @@ class RuptureModel(_Validated):
     """How often ruptures start, of which type, how strong, and what they do to the ratings."""
 
     DICT_DEFAULTS = {
-        "rate": {"MM": 0.012, "ML": 0.01, "MG": 0.01},
-        "type_share": {"withdrawal": 0.5, "confrontation": 0.35, "cultural": 0.15},
+        "rate": {"MM": 0.01, "ML": 0.0085, "MG": 0.0085},
+        "type_share": {"withdrawal": 0.6, "confrontation": 0.4},
         "signatures": {"withdrawal": (-1.0, -0.8, 0.3), "confrontation": (-0.5, -0.5, 1.0), "cultural": (-0.8, -0.5, 0.7)},
         "visibility": {"withdrawal": 0.4, "confrontation": 1.0, "cultural": 1.0},
     }
 
     rate: dict = _p(
         None,
-        "assumed; per member and session, per level; together about 4 in 10 members have a rupture over 16 sessions, "
-        "as 46% of clients did in McLaughlin et al. (2014)",
+        "assumed; per member and session, per level, of withdrawal and confrontation ruptures; with the microaggressions "
+        "of CultureModel about 4 in 10 members have a rupture over 16 sessions, as 46% of clients did in McLaughlin et al. (2014)",
         "prob",
     )
     type_share: dict = _p(
         None,
-        "assumed: withdrawal and confrontation are the two marker families (Safran & Muran, 2000); cultural ruptures "
-        "(microaggressions; Miles et al., 2021) are the rarer third",
+        "assumed: shares of the random ruptures of each marker family, withdrawal and confrontation (Safran & Muran, 2000); "
+        "cultural ruptures (microaggressions) have their own model, CultureModel",
         "share",
     )
     severity_mean: float = _p(1.2, "assumed: drop in bond and work, in answer-scale points, at onset", "pos")
@@ -178,7 +184,6 @@ class RuptureModel(_Validated):
     persistence: float = _p(0.9, "assumed: share of an unrepaired strain left one session later; declines can last 6 sessions (Gumz et al., 2012)", "ar")
     spillover: float = _p(0.3, "assumed: share of a strain felt at the member's other levels", "share")
     bystander: float = _p(0.2, "assumed: share of a visible rupture felt by the other members on member-group items (Burlingame et al., 2021)", "share")
-    cultural_leader_share: float = _p(0.5, "assumed: share of cultural ruptures at member-group level whose source is the leader (Miles et al., 2021)", "share")
     severity_min: float = _p(0.2, "assumed: the mildest rupture a random draw gives (answer-scale points)", "pos")
     severity_max: float = _p(4.0, "assumed: the most severe rupture a random draw gives (answer-scale points)", "pos")
     partner_strain: float = _p(0.7, "assumed: the other member of a member-member rupture feels this share of its severity (Burlingame et al., 2021: a member-member rupture touches two members)", "share")
@@ -226,27 +231,100 @@ class TherapistModel(_Validated):
     FACTORS = ("commitment", "openness", "self_doubt", "humility", "comfort", "opportunities")
 
 
+DEFAULT_DIMENSIONS = {
+    "identity A": {"visible": True, "marginalised": 0.3},
+    "identity B": {"visible": True, "marginalised": 0.2},
+    "identity C": {"visible": False, "marginalised": 0.2},
+}
+MAX_DIMENSIONS = 6
+
+
+@dataclass(frozen=True)
+class CultureModel(_Validated):
+    """Identities, microaggressions (cultural ruptures) and how the leader responds to them.
+
+    Every member and the leader hold a privileged or a marginalised position on each identity
+    *dimension*. A microaggression targets a member who is marginalised on the dimension it
+    touches; it comes from the leader (a member-leader rupture) or from a member privileged on
+    that dimension (a member-member rupture), in front of the other members, the bystanders
+    (Miles et al., 2021). The leader's response is one of :data:`RESPONSES`, decided by the
+    three facets of multicultural orientation (Owen et al., 2011): **opportunities** (whether
+    it is addressed at all), **comfort** (how soon, and how deep the dialogue goes) and
+    **humility** (how well, whether it shames, and how much harm it buffers). Values of the
+    facets are the therapist's (:class:`TherapistModel`); log-odds effects are per unit of a
+    facet above its middle, 0.5.
+    """
+
+    dimensions: dict = _p(
+        None,  # filled with DEFAULT_DIMENSIONS
+        "assumed: three abstract identity dimensions (rename them to teach, e.g. race/ethnicity, gender, sexual orientation); "
+        "each with the share of members in a marginalised position and whether it can be seen; invisible identities "
+        "(e.g. sexual orientation, religion) cannot (Miles et al., 2021)",
+    )
+    microaggression_rate: float = _p(0.007, "assumed: chance per session that a member in a marginalised position on a dimension is the target of a microaggression on it (one that strains the relationship; Owen et al., 2014 counted any, and 53% of clients reported at least one from their therapist); with the defaults about 1 rupture in 7 is cultural", "prob")
+    leader_share: float = _p(0.5, "assumed: share of microaggressions that come from the leader when both the leader and a member could be the source; they happen at the leader level and the member level (Miles et al., 2021)", "share")
+    address_now: float = _p(-2.2, "assumed; calibrated with address_later so that about a quarter of microaggressions are ever addressed at default MCO (Owen et al., 2014: about 76% were never discussed): log-odds that the leader addresses it in the session it happens", "real")
+    address_later: float = _p(-4.0, "assumed (see address_now): log-odds per later session that the leader brings it up", "real")
+    opportunities_effect: float = _p(3.0, "assumed: cultural opportunities taken raise the log-odds of addressing a microaggression, now and later (Owen et al., 2011, 2016)", "real")
+    comfort_now: float = _p(2.0, "assumed: cultural comfort raises the log-odds of addressing it in the moment rather than later (Owen et al., 2011)", "real")
+    comfort_quality: float = _p(0.3, "assumed: cultural comfort deepens the dialogue: response quality (0-1) per unit of comfort (Owen et al., 2011; Kivlighan & Chapman, 2018)", "real")
+    humility_quality: float = _p(0.5, "assumed: cultural humility raises response quality (0-1) per unit of humility (Owen et al., 2011; Davis et al., 2016)", "real")
+    shaming: float = _p(0.3, "assumed: chance that addressing a member's microaggression shames the member who made it, times 1 - humility; a shaming response is itself a new rupture (Miles et al., 2021)", "prob")
+    humility_buffer: float = _p(0.6, "assumed: humility buffers the harm: a microaggression's severity is scaled by 1 - this x (humility - 0.5) (Davis et al., 2016: perceived humility mediated the link between a rupture's negative emotion and outcome)", "real")
+    invisible_effect: float = _p(-0.5, "assumed: a microaggression on an invisible identity is harder to notice: log-odds of addressing it (Miles et al., 2021)", "real")
+    rebound: float = _p(0.1, "assumed; calibrated so that targets of addressed microaggressions end with an alliance with the leader like unaffected members' (Owen et al., 2014): share of the severity x response quality the target's relationship rises after a non-shaming response", "nonneg")
+    missed_strain: float = _p(0.5, "assumed; calibrated so that targets of unaddressed microaggressions end with an alliance with the leader at least .25 SD below unaffected members' (Owen et al., 2014): while a member's microaggression goes unaddressed, the target's relationship with the leader, who let it pass, carries this share of its strain", "nonneg")
+    source_strain: float = _p(0.2, "assumed: share of a member's microaggression's severity that the member who made it feels at once (often unaware of it; Miles et al., 2021)", "share")
+    named_strain: float = _p(0.3, "assumed: share of the severity the member who made it loses with the leader and the group when it is named (Miles et al., 2021)", "nonneg")
+    source_help: float = _p(0.6, "assumed: share of the severity x response quality a non-shaming response gives back to the member who made it, by helping them manage their reaction (Miles et al., 2021)", "nonneg")
+    shame_severity: float = _p(1.5, "assumed: severity of the member-leader rupture a shaming response opens for the member who made the remark (Miles et al., 2021)", "pos")
+    bystander_gain: float = _p(0.25, "assumed: share of the severity x response quality by which the bystanders' bond with the group rises after a non-shaming response: a corrective emotional experience for the group (Miles et al., 2021)", "nonneg")
+    bystander_shame: float = _p(0.3, "assumed: share of the severity by which everyone but the shamed member loses bond with the group after a shaming response (Miles et al., 2021)", "nonneg")
+    norm_setting: bool = _p(False, "assumed: most groups do not model naming identities and power in their first sessions; True turns it on for every group (Miles et al., 2021 recommend it)", "bool")
+    norm_sessions: int = _p(3, "the norms are set by modelling in sessions 1-3, growing session by session to full strength (Miles et al., 2021)", "int>=1")
+    naming: float = _p(-2.0, "assumed: log-odds that a member names the microaggression themselves", "real")
+    norm_naming: float = _p(2.0, "assumed: norm-setting raises the log-odds that a member names it (Miles et al., 2021)", "real")
+    named_effect: float = _p(1.5, "assumed: a member naming it raises the log-odds that the leader addresses it in the moment", "real")
+    norm_address: float = _p(0.5, "assumed: norm-setting raises the log-odds that the leader addresses it, now and later (Miles et al., 2021)", "real")
+    norm_softening: float = _p(0.3, "assumed: under full norms a microaggression's severity is scaled by 1 - this (Miles et al., 2021)", "share")
+
+    def _check_more(self) -> None:
+        if self.dimensions is None:
+            object.__setattr__(self, "dimensions", {k: dict(v) for k, v in DEFAULT_DIMENSIONS.items()})
+        dims = self.dimensions
+        expected = (f"1 to {MAX_DIMENSIONS} dimensions, each a label (printable text without ';') mapped to "
+                    "{'visible': true or false, 'marginalised': a share from 0 to 1}")  # fmt: skip
+        if not isinstance(dims, dict) or not 1 <= len(dims) <= MAX_DIMENSIONS:
+            raise GQConfigError("CultureModel.dimensions", dims, expected)
+        for label, spec in dims.items():
+            ok_label = isinstance(label, str) and label.strip() == label and 0 < len(label) <= 40 and label.isprintable() and ";" not in label
+            ok_spec = isinstance(spec, dict) and set(spec) == {"visible", "marginalised"} and isinstance(spec["visible"], bool)
+            share = spec.get("marginalised") if isinstance(spec, dict) else None
+            ok_share = isinstance(share, (int, float)) and not isinstance(share, bool) and _finite(share) and 0 <= share <= 1
+            if not (ok_label and ok_spec and ok_share):
+                raise GQConfigError(f"CultureModel.dimensions[{label!r}]", spec, expected)
+        object.__setattr__(self, "dimensions", {k: {"visible": v["visible"], "marginalised": float(v["marginalised"])} for k, v in dims.items()})
+
+
 @dataclass(frozen=True)
 class RepairModel(_Validated):
-    """Whether and how well the leader repairs a rupture, session by session.
+    """Whether and how well the leader repairs a withdrawal or confrontation rupture, session by session.
 
     A repair *attempt* has a quality (0-1); it *resolves* the rupture with that probability.
     A resolved rupture's strain ends and the bond rebounds above its old level in proportion
     to quality; an attempt that does not resolve changes nothing (a poor attempt is not worse
-    than none), unless it shames the member who made a microaggression.
+    than none). Microaggressions have their own response model (:class:`CultureModel`).
     """
 
     base_logit: float = _p(-2.2, "assumed: without an alert, about 1 in 10 ruptures is addressed per session", "real")
     alert_effect: float = _p(3.0, "assumed: an alert the leader has seen raises the log-odds of an attempt by this, times commitment x openness (de Jong et al., 2012; Chow, 2014)", "real")
     self_doubt_effect: float = _p(0.6, "assumed: self-doubting therapists attend more to strain (Nissen-Lie et al., 2010)", "real")
     progress_effect: float = _p(0.8, "assumed: members doing better than their expected recovery are easier to repair with (log-odds per 14 OQ points ahead of the curve); symptom gains are followed by a better relationship (Tang & DeRubeis, 1999; Falkenström et al., 2013). This makes the observed repair-outcome link larger than repair's own effect, as in observational studies", "real")
-    mco_effect: float = _p(1.5, "assumed: for cultural ruptures, humility, comfort and opportunities taken raise the chance (Owen et al., 2014; Miles et al., 2021)", "real")
     quality_mean: float = _p(0.55, "assumed: mean repair quality (0-1) of an average therapist", "share")
     quality_openness: float = _p(0.5, "assumed: openness to feedback raises repair quality (Chow, 2014)", "real")
     quality_sd: float = _p(0.15, "assumed: spread of repair quality between attempts", "nonneg")
     overshoot: float = _p(0.6, "assumed: a resolved repair of quality 1 leaves the bond this share of the severity above baseline (the V with a higher right arm; Stiles et al., 2004)", "nonneg")
     bonus_persistence: float = _p(0.9, "assumed: share of the repair's gain kept one session later", "ar")
-    shaming: float = _p(0.3, "assumed: chance a response to a microaggression shames the member who made it, scaled by 1 - humility; a new rupture (Miles et al., 2021)", "prob")
 
 
 @dataclass(frozen=True)
@@ -315,9 +393,10 @@ class SimulationConfig(_Validated):
     repair: RepairModel = field(default_factory=RepairModel)
     outcome: OutcomeModel = field(default_factory=OutcomeModel)
     progress: ProgressModel = field(default_factory=ProgressModel)
+    culture: CultureModel = field(default_factory=CultureModel)
     feedback_share: float = _p(0.0, "share of groups run with feedback on (0 = none; 1 = all)", "share")
 
-    PARTS = ("design", "relationship", "rupture", "therapist", "repair", "outcome", "progress")
+    PARTS = ("design", "relationship", "rupture", "therapist", "repair", "outcome", "progress", "culture")
 
     def with_overrides(self, **overrides: Any) -> SimulationConfig:
         """A copy with parameters changed by name, e.g. ``n_members=6`` or ``persistence=0.8``.
@@ -359,7 +438,8 @@ class SimulationConfig(_Validated):
             Naming the part or ``part.parameter`` that is missing, unknown or out of range.
         """
         kinds = {"design": GroupDesign, "relationship": RelationshipModel, "rupture": RuptureModel,
-                 "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel, "progress": ProgressModel}  # fmt: skip
+                 "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel, "progress": ProgressModel,
+                 "culture": CultureModel}  # fmt: skip
         top = [f.name for f in dataclasses.fields(cls) if f.name not in cls.PARTS]
         _exact_keys("config", data, [*cls.PARTS, *top])
         for p in cls.PARTS:

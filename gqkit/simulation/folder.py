@@ -27,7 +27,7 @@ from ..errors import GQConfigError, GQDataError, Problem
 from ..instrument import Instrument
 from ..io import read_answers
 from ..schema import MAX_SESSION, SESSION, Column, ProblemLog, Schema
-from .config import LEVELS, RUPTURE_TYPES, SimulationConfig, TherapistModel
+from .config import LEVELS, RESPONSES, RUPTURE_TYPES, SimulationConfig, TherapistModel
 from .ruptures import member_id
 
 __all__ = ["EVENT_KINDS", "FILES", "TABLES", "read_folder", "write_folder"]
@@ -46,15 +46,17 @@ TABLES: dict[str, Schema] = {
     "groups": Schema(
         "groups",
         (_ID("group"), _ID("therapist"), Column("feedback", "bool"), *(Column(f, "number", low=0, high=1) for f in TherapistModel.FACTORS),
-         Column("feedback_rule", "text"), _ID("seed"), Column("spawn_key", "text")),  # fmt: skip
+         Column("feedback_rule", "text"), Column("leader_marginalised", "text"), Column("norm_setting", "bool"), _ID("seed"),
+         Column("spawn_key", "text")),  # fmt: skip
         key=("group",),
     ),
     "members": Schema(
         "members",
-        (_ID("group"), _ID("member"), _ID("therapist"), Column("joined", "int", low=1, high=MAX_SESSION), _SESSION_OR_EMPTY("left"),
+        (_ID("group"), _ID("member"), _ID("therapist"), Column("marginalised", "text"), Column("joined", "int", low=1, high=MAX_SESSION),
+         _SESSION_OR_EMPTY("left"),
          Column("dropped_out", "bool"), _OQ("baseline_oq"), _OQ("first_oq", True), _OQ("final_oq", True), _COUNT("n_attended"),
          _COUNT("n_ruptures"), _COUNT("n_attempts"), _COUNT("n_repaired"), _COUNT("n_faded"), Column("not_on_track", "bool"), _SESSION_OR_EMPTY("not_session"),
-         _COUNT("n_supported")),  # fmt: skip
+         _COUNT("n_supported"), _COUNT("n_targeted"), _COUNT("n_remarks"), Column("n_witnessed", "int", low=0, high=MAX_SESSION * 100)),  # fmt: skip
         key=("group", "member"),
     ),
     "events": Schema(
@@ -62,7 +64,9 @@ TABLES: dict[str, Schema] = {
         (_ID("event_id"), _ID("group"), SESSION, Column("kind", "choice", choices=EVENT_KINDS), Column("level", "choice", choices=LEVELS),
          Column("type", "choice", choices=RUPTURE_TYPES), _ID("member"), _ID("source"), Column("severity", "number", low=0),
          _ID("rupture_id"), Column("quality", "number", low=0, high=1, optional=True), Column("resolved", "bool", dtype="boolean"),
-         _SESSION_OR_EMPTY("alert_session"), Column("alert_seen", "bool", dtype="boolean"), Column("cause", "choice", choices=CAUSES)),  # fmt: skip
+         _SESSION_OR_EMPTY("alert_session"), Column("alert_seen", "bool", dtype="boolean"), Column("cause", "choice", choices=CAUSES),
+         Column("dimension", "text"), Column("response", "choice", choices=RESPONSES, optional=True),
+         Column("member_named", "bool", optional=True, dtype="boolean")),  # fmt: skip
         key=("event_id",),
     ),
     "outcomes": Schema(

@@ -6,29 +6,35 @@ The model is a pipeline. :func:`setup` fixes what does not change during a cours
 :class:`State`, for every session:
 
 1. :func:`attend` -- who is there (enrolment, attendance, earlier dropout);
-2. :func:`repair` -- the leader may attempt to repair an open rupture: more likely after an
-   alert the leader has seen, when committed to and open to feedback, when self-doubting, with
-   a member who is doing better than expected, and (for cultural ruptures) with a strong
-   multicultural orientation; an attempt resolves the
-   rupture with a chance equal to its quality; a shaming response to a microaggression opens
-   a new rupture instead;
+2. :func:`repair` -- the leader may attempt to repair an open withdrawal or confrontation
+   rupture: more likely after an alert the leader has seen, when committed to and open to
+   feedback, when self-doubting, and with a member who is doing better than expected; an
+   attempt resolves the rupture with a chance equal to its quality;
 3. :func:`fade` -- an unrepaired rupture may resolve on its own, without a visible repair;
-4. :func:`new_ruptures` -- new ruptures begin (random, or scripted by a teacher);
-5. :func:`relationship` -- each member's latent relationship per level x quality = stable
+4. :func:`new_ruptures` -- new withdrawal and confrontation ruptures begin (random, or
+   scripted by a teacher);
+5. :func:`microaggressions` -- cultural ruptures begin: a member in a marginalised position
+   on an identity dimension is targeted by the leader or by a member privileged on it, in
+   front of the bystanders (random, or scripted);
+6. :func:`respond` -- the leader's response to open microaggressions: addressed in the
+   moment, later, or never (the facets of multicultural orientation, norm-setting, a member
+   naming it), and if addressed, well or shamingly; each role -- target, the member who made
+   the remark, bystanders -- feels the response its own way;
+7. :func:`relationship` -- each member's latent relationship per level x quality = stable
    member and group effects + growth + autocorrelated noise + the strain of open ruptures
    (spilling to the member's other levels and to bystanders' member-group ratings) + what
    resolved repairs left + the early lift a self-doubting leader gives;
-6. :func:`answer` -- members answer the items (latent + item noise, rounded, cut to the scale);
-7. :func:`relationship_feedback` -- in groups with feedback, a detection rule sees the scores
+8. :func:`answer` -- members answer the items (latent + item noise, rounded, cut to the scale);
+9. :func:`relationship_feedback` -- in groups with feedback, a detection rule sees the scores
    up to this session and its alerts reach the leader;
-8. :func:`measure_outcome` -- members fill in the OQ;
-9. :func:`progress_feedback` -- each member's OQ is compared with the recovery curve expected
-   from their first OQ; in groups with feedback the leader sees not-on-track alerts and may act
-   on them with clinical support;
-10. :func:`improve` -- the session's work moves the true OQ: the member's own rate, their
+10. :func:`measure_outcome` -- members fill in the OQ;
+11. :func:`progress_feedback` -- each member's OQ is compared with the recovery curve expected
+    from their first OQ; in groups with feedback the leader sees not-on-track alerts and may
+    act on them with clinical support;
+12. :func:`improve` -- the session's work moves the true OQ: the member's own rate, their
     stable alliance and cohesion, this session's relationship state (ruptures and repairs
     reach the outcome only here) and clinical support;
-11. :func:`dropout` -- some members leave: most often early, while a rupture is open or while
+13. :func:`dropout` -- some members leave: most often early, while a rupture is open or while
     not on track, less often under clinical support.
 
 A new mechanism is one more step function and one more named random stream
@@ -50,7 +56,7 @@ from ..detect import ChangeAlert, Rule, ScorePanel
 from ..errors import GQConfigError
 from ..instrument import Instrument
 from ..scoring import score_array
-from .config import LEVELS, QUALITIES, RUPTURE_TYPES, SimulationConfig, TherapistModel
+from .config import LEVELS, QUALITIES, RELATIONAL_TYPES, RUPTURE_TYPES, SimulationConfig, TherapistModel
 from .ruptures import Rupture
 from .streams import Draw, draw_streams, group_seeds, stream_seed
 
@@ -70,6 +76,7 @@ N_FACTORS = len(TherapistModel.FACTORS)
 def layout(config: SimulationConfig, n_items: int) -> dict[str, Draw]:
     """The named streams a group draws from, with their shapes (see :mod:`.streams`)."""
     M, S = config.design.n_members, config.design.n_sessions
+    D = len(config.culture.dimensions)
     per_slot = Draw((S, M, L))
     streams = {
         "arm": Draw((1,)),  # feedback on or off, when only a share of groups has it
@@ -84,6 +91,12 @@ def layout(config: SimulationConfig, n_items: int) -> dict[str, Draw]:
         "repair": per_slot,
         "repair_quality": Draw((S, M, L), "normal"),
         "resolve": per_slot,
+        "identity": Draw((M, D)),  # each member's positions (the leader's come with the therapist)
+        "microaggression": Draw((S, M, D)),
+        "ma_source": Draw((S, M, 2)),  # the leader or a member; which member
+        "named": per_slot,
+        "address": per_slot,
+        "response_quality": Draw((S, M, L), "normal"),
         "shame": per_slot,
         "fade": per_slot,
         "relationship": Draw((S, M, L * Q), "normal"),
@@ -102,18 +115,20 @@ def therapist_index(seed: np.random.SeedSequence, groups_per_therapist: int) -> 
     return seed.spawn_key[-1] // groups_per_therapist if seed.spawn_key else 0
 
 
-def therapist_draws(seeds: Sequence[np.random.SeedSequence], groups_per_therapist: int) -> np.ndarray:
-    """(G, factors + 1) normal draws per group, from its therapist's stream.
+def therapist_draws(seeds: Sequence[np.random.SeedSequence], groups_per_therapist: int, n_dimensions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, from its therapist's streams: (G, factors + 1) normal draws and (G, dimensions) uniform ones.
 
-    A therapist's stream is the ``"therapist"`` stream of the first group they lead, so a group
-    simulated alone still gets its therapist.
+    A therapist's streams are the ``"therapist"`` (factors, skill) and ``"therapist_identity"``
+    streams of the first group they lead, so a group simulated alone still gets its therapist.
     """
     first = [
         np.random.SeedSequence(s.entropy, spawn_key=(*s.spawn_key[:-1], therapist_index(s, groups_per_therapist) * groups_per_therapist))
         if s.spawn_key else s
         for s in seeds
     ]
-    return np.stack([np.random.default_rng(stream_seed(s, "therapist")).standard_normal(N_FACTORS + 1) for s in first])
+    factors = np.stack([np.random.default_rng(stream_seed(s, "therapist")).standard_normal(N_FACTORS + 1) for s in first])
+    identity = np.stack([np.random.default_rng(stream_seed(s, "therapist_identity")).random(n_dimensions) for s in first])
+    return factors, identity
 
 
 # -- the world: what a course fixes before its first session -----------------------------
@@ -139,6 +154,8 @@ class World:
     item_quality: np.ndarray
     signature: np.ndarray  # (types, Q)
     visibility: np.ndarray  # (types,)
+    marginalised: np.ndarray  # (G, M + 1, dimensions) bool; row M is the leader
+    invisible: np.ndarray  # (dimensions,) bool
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -151,14 +168,26 @@ class World:
         return self.therapist[:, TherapistModel.FACTORS.index(name)][:, None, None]
 
 
-def _scripted(ruptures: Sequence[Rupture], M: int, S: int) -> dict[str, np.ndarray]:
-    """Scripted ruptures as (S, M, L) arrays shared by every group."""
+RESPONSE_CODES = {None: -1, "not addressed": 0, "addressed": 1, "shaming": 2}  # -1: the leader decides
+
+
+def _scripted(ruptures: Sequence[Rupture], M: int, S: int, dimensions: Sequence[str]) -> dict[str, np.ndarray]:
+    """Scripted ruptures as (S, M, L) arrays shared by every group.
+
+    A scripted repair (``repair``) of a withdrawal or confrontation rupture, or a scripted
+    response (``respond``) to a microaggression, happens at ``Rupture.repaired_at``; a
+    microaggression addressed without a session is addressed in the moment.
+    """
     onset = np.zeros((S, M, L), bool)
     repair = np.zeros((S, M, L), bool)
+    respond = np.zeros((S, M, L), bool)
     quality = np.zeros((S, M, L))
     kind = np.zeros((S, M, L), int)
     severity = np.zeros((S, M, L))
     source = np.full((S, M, L), LEADER)
+    response = np.full((M, L), -1)
+    dimension = np.full((M, L), -1)
+    position = np.full((M + 1, len(dimensions)), -1)  # forced identity positions: 1 marginalised, 0 privileged
     blocked = np.zeros((M, L), bool)  # slots kept free of random ruptures
     forced = np.zeros((S, M), bool)  # must attend
     keep = np.zeros((S, M), bool)  # may not drop out before this session
@@ -169,21 +198,30 @@ def _scripted(ruptures: Sequence[Rupture], M: int, S: int) -> dict[str, np.ndarr
             raise GQConfigError("ruptures", r, "at most one scripted rupture per member and level")
         seen.add((m, lv))
         src = (r.source - 1) if r.source is not None else ((m + 1) % M if lv == MM else (LEADER if lv == ML else GROUP))
-        if r.type == "cultural" and lv == MG and r.source is None:
-            src = LEADER
         onset[t, m, lv], kind[t, m, lv], severity[t, m, lv], source[t, m, lv] = True, RUPTURE_TYPES.index(r.type), r.severity, src
         blocked[m, lv] = True
         forced[t, m] = True
-        last = (r.repaired_at or r.session) - 1
+        last = r.last_session - 1
         keep[: last + 1, m] = True
         if lv == MM:
             blocked[src, MM] = True
             keep[: last + 1, src] = True
             forced[t, src] = True
-        if r.repaired_at is not None:
+        if r.type == "cultural":
+            if r.dimension is not None and r.dimension not in dimensions:
+                raise GQConfigError("Rupture.dimension", r.dimension, f"None or one of the configured dimensions: {', '.join(map(repr, dimensions))}")
+            d = dimensions.index(r.dimension) if r.dimension is not None else 0
+            dimension[m, lv], response[m, lv] = d, RESPONSE_CODES[r.response]
+            position[m, d] = 1
+            position[M if src == LEADER else src, d] = 0
+            if r.response in ("addressed", "shaming"):
+                respond[last, m, lv], quality[last, m, lv] = True, r.quality
+                forced[last, m] = True
+        elif r.repaired_at is not None:
             repair[r.repaired_at - 1, m, lv], quality[r.repaired_at - 1, m, lv] = True, r.quality
             forced[r.repaired_at - 1, m] = True
-    return dict(onset=onset, repair=repair, quality=quality, kind=kind, severity=severity, source=source, blocked=blocked, forced=forced, keep=keep)
+    return dict(onset=onset, repair=repair, respond=respond, quality=quality, kind=kind, severity=severity, source=source, response=response,
+                dimension=dimension, position=position, blocked=blocked, forced=forced, keep=keep)  # fmt: skip
 
 
 def setup(config: SimulationConfig, seeds: Sequence[np.random.SeedSequence], instrument: Instrument,
@@ -193,7 +231,7 @@ def setup(config: SimulationConfig, seeds: Sequence[np.random.SeedSequence], ins
     G, M, S = len(seeds), d.n_members, d.n_sessions
     draws = draw_streams(seeds, layout(config, instrument.n_items))
 
-    t_draws = therapist_draws(seeds, d.groups_per_therapist)
+    t_draws, leader_identity = therapist_draws(seeds, d.groups_per_therapist, len(config.culture.dimensions))
     means = np.array([getattr(th, f) for f in TherapistModel.FACTORS])
     therapist = np.clip(means + th.spread * t_draws[:, :N_FACTORS], 0, 1)
     skill = t_draws[:, N_FACTORS]
@@ -207,6 +245,11 @@ def setup(config: SimulationConfig, seeds: Sequence[np.random.SeedSequence], ins
     sd_group = np.array([rel.sd_group[lv] for lv in LEVELS])
     base = intercept + rel.sd_member * (np.sqrt(rho) * general + np.sqrt(1 - rho) * specific) + (sd_group * group[:, :L])[:, None, :, None] * QSIGN
 
+    script = _scripted(ruptures, M, S, list(config.culture.dimensions))
+    shares = np.array([spec["marginalised"] for spec in config.culture.dimensions.values()])
+    identity = np.concatenate([draws["identity"], leader_identity[:, None]], axis=1)
+    marginalised = np.where(script["position"] >= 0, script["position"] == 1, identity < shares)
+
     late = (draws["enrolment"][:, :M] < d.late_join_share) if d.enrolment == "rolling" else np.zeros((G, M), bool)
     join_at = np.where(late, 1 + np.floor(draws["enrolment"][:, M:] * max(S // 2 - 1, 1)).astype(int), 0)
     rate = out.improvement + out.sd_member_rate * members[:, :, 2] + out.sd_group_rate * group[:, L][:, None] + th.sd_skill * skill[:, None]
@@ -214,7 +257,7 @@ def setup(config: SimulationConfig, seeds: Sequence[np.random.SeedSequence], ins
         config=config,
         instrument=instrument,
         draws=draws,
-        script=_scripted(ruptures, M, S),
+        script=script,
         rule=rule,
         therapist=therapist,
         therapist_id=np.array([therapist_index(s, d.groups_per_therapist) for s in seeds]),
@@ -229,6 +272,8 @@ def setup(config: SimulationConfig, seeds: Sequence[np.random.SeedSequence], ins
         item_quality=np.array([QUALITIES.index(q) for q in instrument.table["scale"]]),
         signature=np.array([config.rupture.signatures[t] for t in RUPTURE_TYPES]),
         visibility=np.array([config.rupture.visibility[t] for t in RUPTURE_TYPES]),
+        marginalised=marginalised,
+        invisible=np.array([not spec["visible"] for spec in config.culture.dimensions.values()]),
     )
 
 
@@ -262,8 +307,11 @@ class State:
         self.onset = np.zeros(slots, int)
         self.source = np.full(slots, LEADER)
         self.rid = np.full(slots, -1)
-        self.severity = np.zeros(slots)
+        self.severity = np.zeros(slots)  # as felt: a microaggression's is buffered by humility and norms
         self.bonus = np.zeros(slots)
+        self.dimension = np.full(slots, -1)  # a microaggression's identity dimension
+        self.named = np.zeros(slots, bool)  # a member named the microaggression
+        self.addressed = np.zeros(slots, bool)  # the leader has responded to the microaggression
         self.n_ruptures = np.zeros(G, int)
         self.ar = np.zeros((G, M, L, Q))
         self.latent = np.zeros((G, M, L, Q))
@@ -285,35 +333,63 @@ class State:
         self.log: dict[str, list[dict[str, np.ndarray]]] = {"ruptures": [], "attempts": [], "fades": [], "alerts": []}
 
 
+def norm_strength(w: World, t: int) -> float:
+    """How far the group's norms for naming identities and power are set at session index ``t`` (0-1)."""
+    cul = w.config.culture
+    return min((t + 1) / cul.norm_sessions, 1.0) if cul.norm_setting else 0.0
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
 def open_ruptures(w: World, st: State, new: np.ndarray, t: int, kinds: np.ndarray, severity: np.ndarray, source: np.ndarray, cause: str,
-                  scripted: bool) -> None:  # fmt: skip
-    """Start ruptures where ``new`` (G, M, L) is True; member-member ones also strain the source."""
+                  scripted: bool, dimension: np.ndarray | None = None) -> None:  # fmt: skip
+    """Start ruptures where ``new`` (G, M, L) is True; member-member ones also strain the source.
+
+    A microaggression (``kinds`` cultural, with its ``dimension``) is felt less with a humble
+    leader and under the group's norms; a member may name it at once; the member who made it
+    feels ``CultureModel.source_strain`` of it, the other member of any other member-member
+    rupture ``RuptureModel.partner_strain``.
+    """
     if not new.any():
         return
-    G = st.G
+    G, cul = st.G, w.config.culture
     flat = new.reshape(G, -1)
     rank = np.cumsum(flat, axis=1).reshape(new.shape) - 1
     ids = st.n_ruptures[:, None, None] + rank
     st.n_ruptures = st.n_ruptures + flat.sum(axis=1)
     gg, mm, ll = np.nonzero(new)
     kk, sev, src, rr = kinds[gg, mm, ll], severity[gg, mm, ll], source[gg, mm, ll], ids[gg, mm, ll]
+    cultural = kk == CULTURAL
+    dim = dimension[gg, mm, ll] if dimension is not None else np.full(len(gg), -1)
+    norms = norm_strength(w, t)
+    humility = w.factor("humility")[gg, 0, 0]
+    felt = np.where(cultural, sev * (1 - cul.humility_buffer * (humility - 0.5)) * (1 - cul.norm_softening * norms), sev)
+    named = cultural & (w.draws["named"][gg, t, mm, ll] < sigmoid(cul.naming + cul.norm_naming * norms))
     pair = ll == MM
-    partner_strain = w.config.rupture.partner_strain
-    for g, m, lv, owner, s, other in ((gg, mm, ll, True, sev, src), (gg[pair], src[pair], ll[pair], False, partner_strain * sev[pair], mm[pair])):
+    partner_share = np.where(cultural, cul.source_strain, w.config.rupture.partner_strain)[pair]
+    for g, m, lv, owner, s, other in ((gg, mm, ll, True, felt, src), (gg[pair], src[pair], ll[pair], False, partner_share * felt[pair], mm[pair])):
         k, r = (kk, rr) if owner else (kk[pair], rr[pair])
         st.active[g, m, lv], st.owner[g, m, lv], st.scripted[g, m, lv], st.seen[g, m, lv] = True, owner, scripted, False
         st.kind[g, m, lv], st.severity[g, m, lv], st.onset[g, m, lv], st.source[g, m, lv], st.rid[g, m, lv] = k, s, t, other, r
+        st.dimension[g, m, lv], st.named[g, m, lv], st.addressed[g, m, lv] = (dim, named, False) if owner else (dim[pair], named[pair], False)
     st.log["ruptures"].append(dict(group=gg, rupture=rr, session=np.full(len(gg), t), level=ll, type=kk, member=mm, source=src,
-                                   severity=sev, cause=np.full(len(gg), cause)))  # fmt: skip
+                                   severity=sev, cause=np.full(len(gg), cause), dimension=dim, named=named))  # fmt: skip
 
 
-def close(w: World, st: State, done: np.ndarray, gain: np.ndarray) -> None:
-    """End the ruptures whose owner slot is marked in ``done``; add ``gain`` (G, M, L) to the bond."""
+def close(w: World, st: State, done: np.ndarray, gain: np.ndarray, partner_gain: np.ndarray | None = None) -> None:
+    """End the ruptures whose owner slot is marked in ``done``; add ``gain`` (G, M, L) to the bond.
+
+    The other member of a member-member rupture gains ``partner_gain`` (default:
+    ``RuptureModel.partner_strain`` x ``gain``).
+    """
     gg, mm, ll = np.nonzero(done)
     pair = ll == MM
     pg, pm = gg[pair], st.source[gg, mm, ll][pair]
+    partner_gain = w.config.rupture.partner_strain * gain if partner_gain is None else partner_gain
     st.bonus[gg, mm, ll] += gain[gg, mm, ll]
-    st.bonus[pg, pm, MM] += w.config.rupture.partner_strain * gain[gg, mm, ll][pair]
+    st.bonus[pg, pm, MM] += partner_gain[gg, mm, ll][pair]
     st.active[gg, mm, ll] = False
     st.active[pg, pm, MM] = False
 
@@ -326,38 +402,30 @@ def attend(w: World, st: State, t: int) -> None:
 
 
 def repair(w: World, st: State, t: int) -> None:
-    """2. Repair attempts on ruptures that began at an earlier session."""
+    """2. Repair attempts on withdrawal and confrontation ruptures that began at an earlier session."""
     rep, dr = w.config.repair, w.draws
-    candidate = st.active & st.owner & st.present[:, :, None] & (st.onset < t) & ~st.scripted
-    script = w.script["repair"][t] & st.active & st.owner & st.scripted
+    relational = st.active & st.owner & (st.kind != CULTURAL)
+    candidate = relational & st.present[:, :, None] & (st.onset < t) & ~st.scripted
+    script = w.script["repair"][t] & relational & st.scripted
     if not (candidate.any() or script.any()):
         return
-    cultural = st.kind == CULTURAL
     use = w.factor("commitment") * w.factor("openness")
-    mco = (w.factor("humility") + w.factor("comfort") + w.factor("opportunities")) / 3
     ahead = np.where(st.first_at >= 0, expected_recovery(st.first_oq, t - st.first_at, st.S, w.config) - st.oq_true, 0.0)
     logit = (rep.base_logit + rep.alert_effect * st.seen * use + rep.self_doubt_effect * (w.factor("self_doubt") - 0.5)
-             + rep.progress_effect * (ahead / w.config.outcome.reliable_change)[:, :, None]
-             + np.where(cultural, rep.mco_effect * (mco - 0.5), 0.0))  # fmt: skip
-    attempt = candidate & (dr["repair"][:, t] < 1 / (1 + np.exp(-logit)))
-    shame = attempt & cultural & (st.source >= 0) & (dr["shame"][:, t] < rep.shaming * (1 - w.factor("humility")))
+             + rep.progress_effect * (ahead / w.config.outcome.reliable_change)[:, :, None])  # fmt: skip
+    attempt = candidate & (dr["repair"][:, t] < sigmoid(logit))
     quality = np.clip(rep.quality_mean + rep.quality_openness * (w.factor("openness") - 0.5) + rep.quality_sd * dr["repair_quality"][:, t], 0, 1)
     quality = np.where(script, w.script["quality"][t], quality)
-    resolved = (attempt & ~shame & (dr["resolve"][:, t] < quality)) | script
+    resolved = (attempt & (dr["resolve"][:, t] < quality)) | script
     attempt |= script
+    log_attempts(st, attempt, t, quality, resolved, np.zeros_like(attempt))
+    close(w, st, resolved, rep.overshoot * quality * st.severity)
+
+
+def log_attempts(st: State, attempt: np.ndarray, t: int, quality: np.ndarray, resolved: np.ndarray, shamed: np.ndarray) -> None:
     gg, mm, ll = np.nonzero(attempt)
     st.log["attempts"].append(dict(group=gg, rupture=st.rid[gg, mm, ll], session=np.full(len(gg), t), quality=quality[gg, mm, ll],
-                                   resolved=resolved[gg, mm, ll]))  # fmt: skip
-    close(w, st, resolved, rep.overshoot * quality * st.severity)
-    # a shamed source member ruptures with the leader (Miles et al., 2021)
-    sg, sm, sl = np.nonzero(shame)
-    target = np.zeros_like(shame)
-    target[sg, st.source[sg, sm, sl], ML] = True
-    target &= ~st.active & st.eligible[:, :, None]
-    if target.any():
-        kinds = np.full(target.shape, WITHDRAWAL)
-        severity = np.full(target.shape, w.config.rupture.severity_mean)
-        open_ruptures(w, st, target, t, kinds, severity, np.full(target.shape, LEADER), "shaming", False)
+                                   resolved=resolved[gg, mm, ll], shamed=shamed[gg, mm, ll]))  # fmt: skip
 
 
 def fade(w: World, st: State, t: int) -> None:
@@ -370,7 +438,7 @@ def fade(w: World, st: State, t: int) -> None:
 
 
 def new_ruptures(w: World, st: State, t: int) -> None:
-    """4. Random ruptures begin in free slots; scripted ones begin where the script says."""
+    """4. Random withdrawal and confrontation ruptures begin in free slots; scripted ones where the script says."""
     rup, dr, sc = w.config.rupture, w.draws, w.script
     G, M = st.G, st.M
     groups = np.arange(G)
@@ -388,31 +456,136 @@ def new_ruptures(w: World, st: State, t: int) -> None:
     partner = np.argmax(np.cumsum(partner_ok, axis=1) > pick[:, None], axis=1)
     go = has_mm & (n_ok > 0)
     new[groups[go], first[go], MM] = True
-    type_edges = np.cumsum([rup.type_share[k] for k in RUPTURE_TYPES])[:-1]
+    type_edges = np.cumsum([rup.type_share[k] for k in RELATIONAL_TYPES])[:-1]
     kinds = (dr["rupture_type"][:, t][..., None] >= type_edges).sum(-1)
-    severity = np.clip(rup.severity_mean + rup.severity_sd * dr["severity"][:, t], rup.severity_min, rup.severity_max)
     source = np.empty((G, M, L), int)
     source[:, :, MM] = partner[:, None]
     source[:, :, ML] = LEADER
-    other = (np.arange(M)[None, :] + 1 + np.floor(u_source[:, :, MG] * (M - 1)).astype(int)) % M
-    leader_said = u_source[:, :, ML] < rup.cultural_leader_share
-    source[:, :, MG] = np.where(kinds[:, :, MG] == CULTURAL, np.where(leader_said, LEADER, other), GROUP)
-    open_ruptures(w, st, new, t, kinds, severity, source, "random", False)
+    source[:, :, MG] = GROUP
+    open_ruptures(w, st, new, t, kinds, drawn_severity(w, t), source, "random", False)
     if sc["onset"][t].any():
         shape = (G, M, L)
         script = np.broadcast_to(sc["onset"][t], shape) & st.eligible[:, :, None]
         open_ruptures(w, st, script, t, np.broadcast_to(sc["kind"][t], shape), np.broadcast_to(sc["severity"][t], shape),
-                      np.broadcast_to(sc["source"][t], shape), "scripted", True)  # fmt: skip
+                      np.broadcast_to(sc["source"][t], shape), "scripted", True, np.broadcast_to(sc["dimension"], shape))  # fmt: skip
+
+
+def drawn_severity(w: World, t: int) -> np.ndarray:
+    """(G, M, L) severities of ruptures that would begin at session index ``t``."""
+    rup = w.config.rupture
+    return np.clip(rup.severity_mean + rup.severity_sd * w.draws["severity"][:, t], rup.severity_min, rup.severity_max)
+
+
+def microaggressions(w: World, st: State, t: int) -> None:
+    """5. Random microaggressions: a member marginalised on a dimension is targeted on it.
+
+    The source is the leader (a member-leader rupture) with chance ``leader_share``, or a
+    present member privileged on that dimension (a member-member rupture), whichever is free
+    and able to; a member targeted on several dimensions in one session gets the one with the
+    lowest draw.
+    """
+    cul = w.config.culture
+    M = st.M
+    u = w.draws["microaggression"][:, t]  # (G, M, D)
+    fire = (u < cul.microaggression_rate) & w.marginalised[:, :M] & st.present[:, :, None]
+    if not fire.any():
+        return
+    dim = np.where(fire, u, np.inf).argmin(axis=-1)
+    taken = st.active | w.script["blocked"]
+    new = np.zeros_like(st.active)
+    source = np.full(new.shape, LEADER)
+    dimension = np.full(new.shape, -1)
+    for g, m in zip(*np.nonzero(fire.any(axis=-1))):  # a few per thousand member-sessions
+        d, (u_leader, u_member) = dim[g, m], w.draws["ma_source"][g, t, m]
+        leader_ok = not (w.marginalised[g, M, d] or taken[g, m, ML])
+        members_ok = st.present[g] & ~w.marginalised[g, :M, d] & ~taken[g, :, MM] & ~taken[g, m, MM]
+        members_ok[m] = False
+        n = int(members_ok.sum())
+        if leader_ok and (n == 0 or u_leader < cul.leader_share):
+            new[g, m, ML], dimension[g, m, ML] = True, d
+            taken[g, m, ML] = True
+        elif n:
+            other = np.flatnonzero(members_ok)[int(u_member * n)]
+            new[g, m, MM], source[g, m, MM], dimension[g, m, MM] = True, other, d
+            taken[g, [m, other], MM] = True
+    open_ruptures(w, st, new, t, np.full(new.shape, CULTURAL), drawn_severity(w, t), source, "random", False, dimension)
+
+
+def respond(w: World, st: State, t: int) -> None:
+    """6. The leader responds to open microaggressions whose target is here.
+
+    Each session a microaggression is open and not yet addressed, the leader addresses it
+    with a chance set by cultural opportunities, norm-setting and visibility -- in its own
+    session also by cultural comfort and a member naming it; later also by an alert the
+    leader has seen. A scripted response happens when the script says. Addressing a member's
+    remark shames them with a chance that falls with humility. Then each role feels it:
+
+    - the target: the rupture ends; after a non-shaming response the relationship rebounds
+      in proportion to the response's quality (humility, comfort);
+    - the member who made it: named, they lose some bond with the leader and the group, and
+      a non-shaming response helps them back; a shaming one opens a member-leader rupture;
+    - bystanders (everyone else here): their bond with the group rises after a good response
+      and falls after a shaming one (the target's too).
+    """
+    cul, rep, dr = w.config.culture, w.config.repair, w.draws
+    pending = st.active & st.owner & (st.kind == CULTURAL) & ~st.addressed & st.present[:, :, None]
+    scripted = pending & st.scripted & (w.script["response"] >= 0)
+    script = scripted & w.script["respond"][t]
+    free = pending & ~scripted
+    if not (free.any() or script.any()):
+        return
+    humility, comfort = w.factor("humility"), w.factor("comfort")
+    norms = norm_strength(w, t)
+    now = st.onset == t
+    use = w.factor("commitment") * w.factor("openness")
+    logit = (np.where(now, cul.address_now + cul.comfort_now * (comfort - 0.5) + cul.named_effect * st.named,
+                      cul.address_later + rep.alert_effect * st.seen * use)
+             + cul.opportunities_effect * (w.factor("opportunities") - 0.5) + cul.norm_address * norms
+             + cul.invisible_effect * w.invisible[np.maximum(st.dimension, 0)])  # fmt: skip
+    address = (free & (dr["address"][:, t] < sigmoid(logit))) | script
+    if not address.any():
+        return
+    by_member = st.source >= 0
+    shame = np.where(script, w.script["response"] == RESPONSE_CODES["shaming"],
+                     address & by_member & (dr["shame"][:, t] < cul.shaming * (1 - humility)))  # fmt: skip
+    quality = np.clip(rep.quality_mean + cul.humility_quality * (humility - 0.5) + cul.comfort_quality * (comfort - 0.5)
+                      + rep.quality_sd * dr["response_quality"][:, t], 0, 1)  # fmt: skip
+    quality = np.where(script, w.script["quality"][t], quality)
+    st.addressed |= address
+    log_attempts(st, address, t, quality, address, shame)
+    severity = st.severity.copy()
+    close(w, st, address, np.where(shame, 0.0, cul.rebound * quality * severity), np.zeros(address.shape))
+    # the member who made the remark, and the bystanders
+    gg, mm, ll = np.nonzero(address)
+    sev, q, shamed, src = severity[gg, mm, ll], quality[gg, mm, ll], shame[gg, mm, ll], st.source[gg, mm, ll]
+    group_delta = np.where(shamed, -cul.bystander_shame * sev, cul.bystander_gain * q * sev)
+    here = st.present[gg].astype(float)  # (events, M)
+    here[np.arange(len(gg)), mm] = np.where(shamed, 1.0, 0.0)  # a shaming response hurts the target's sense of the group too
+    by_src = src >= 0
+    here[np.flatnonzero(by_src), src[by_src]] = 0.0
+    np.add.at(st.bonus[:, :, MG], gg, here * group_delta[:, None])
+    source_delta = np.where(shamed, -cul.named_strain * sev, (cul.source_help * q - cul.named_strain) * sev)[by_src]
+    for level in (ML, MG):
+        np.add.at(st.bonus, (gg[by_src], src[by_src], np.full(by_src.sum(), level)), source_delta)
+    # a shamed member ruptures with the leader (Miles et al., 2021)
+    target = np.zeros_like(address)
+    target[gg[shamed & by_src], src[shamed & by_src], ML] = True
+    target &= ~st.active & st.eligible[:, :, None]
+    if target.any():
+        open_ruptures(w, st, target, t, np.full(target.shape, WITHDRAWAL), np.full(target.shape, cul.shame_severity),
+                      np.full(target.shape, LEADER), "shaming", False)  # fmt: skip
 
 
 def relationship(w: World, st: State, t: int) -> None:
-    """5. The latent relationship per member, level and quality at this session."""
+    """7. The latent relationship per member, level and quality at this session."""
     rel, rup, th = w.config.relationship, w.config.rupture, w.config.therapist
     G, M = st.G, st.M
     st.ar = rel.ar * st.ar + rel.sd_session * np.sqrt(1 - rel.ar**2) * w.draws["relationship"][:, t].reshape(G, M, L, Q)
     amp = np.where(st.active, st.severity * rup.persistence ** (t - st.onset), 0.0)
     strain = amp[..., None] * w.signature[st.kind]  # (G, M, L, Q)
     felt = strain + rup.spillover * (strain.sum(axis=2, keepdims=True) - strain)
+    missed = st.active[:, :, MM] & st.owner[:, :, MM] & (st.kind[:, :, MM] == CULTURAL) & ~st.addressed[:, :, MM]
+    felt[:, :, ML] += w.config.culture.missed_strain * strain[:, :, MM] * missed[..., None]  # the leader let it pass
     visible = (strain * (w.visibility[st.kind] * st.present[:, :, None])[..., None]).sum(axis=2)  # (G, M, Q)
     growth = np.array([rel.growth[q] for q in QUALITIES])
     latent = w.base + growth * t + st.ar + felt + st.bonus[..., None] * QSIGN
@@ -424,7 +597,7 @@ def relationship(w: World, st: State, t: int) -> None:
 
 
 def answer(w: World, st: State, t: int) -> None:
-    """6. Members who came answer the items: latent + item noise, rounded, cut to the scale."""
+    """8. Members who came answer the items: latent + item noise, rounded, cut to the scale."""
     low, high = w.instrument.response_range
     answers = np.rint(st.latent[:, :, w.item_level, w.item_quality] + w.config.relationship.sd_item * w.draws["items"][:, t])
     answers = np.clip(answers, low, high)
@@ -436,7 +609,7 @@ def answer(w: World, st: State, t: int) -> None:
 
 
 def relationship_feedback(w: World, st: State, t: int) -> None:
-    """7. The feedback rule sees the scores up to this session; its alerts reach the leader."""
+    """9. The feedback rule sees the scores up to this session; its alerts reach the leader."""
     if not w.feedback.any():
         return
     G, M, _, I = w.shape
@@ -461,7 +634,7 @@ def see(st: State, slots: np.ndarray, t: int) -> None:
 
 
 def measure_outcome(w: World, st: State, t: int) -> None:
-    """8. Members who came fill in the OQ (true level + measurement error)."""
+    """10. Members who came fill in the OQ (true level + measurement error)."""
     out = w.config.outcome
     st.oq_now = np.where(st.present, np.clip(np.rint(st.oq_true + out.sd_session * w.draws["oq"][:, t]), 0, 180), np.nan)
     first = st.present & (st.first_at < 0)
@@ -484,7 +657,7 @@ def expected_recovery(first_oq: np.ndarray, sessions_since: np.ndarray, n_sessio
 
 
 def progress_feedback(w: World, st: State, t: int) -> None:
-    """9. Not-on-track alerts from the expected recovery curve; with feedback, clinical support."""
+    """11. Not-on-track alerts from the expected recovery curve; with feedback, clinical support."""
     pr = w.config.progress
     expected = expected_recovery(st.first_oq, t - st.first_at, st.S, w.config)
     st.not_now = st.present & (st.first_at < t) & (st.oq_now - expected >= pr.not_margin)
@@ -499,7 +672,7 @@ def progress_feedback(w: World, st: State, t: int) -> None:
 
 
 def improve(w: World, st: State, t: int) -> None:
-    """10. The session's work moves the true OQ of the members who came (lower is better)."""
+    """12. The session's work moves the true OQ of the members who came (lower is better)."""
     out, rel = w.config.outcome, w.config.relationship
     growth = np.array([rel.growth[q] for q in QUALITIES])
     state = ((st.latent - w.base - growth * t) * QSIGN).mean(axis=(2, 3))  # above (+) or below (-) the member's own level
@@ -512,7 +685,7 @@ def improve(w: World, st: State, t: int) -> None:
 
 
 def dropout(w: World, st: State, t: int) -> None:
-    """11. Members leave after the session: front-loaded, more while strained or not on track."""
+    """13. Members leave after the session: front-loaded, more while strained or not on track."""
     d, out, pr = w.config.design, w.config.outcome, w.config.progress
     if t >= st.S - 1:
         return
@@ -523,7 +696,7 @@ def dropout(w: World, st: State, t: int) -> None:
     st.dropped |= leave
 
 
-STEPS = (attend, repair, fade, new_ruptures, relationship, answer, relationship_feedback, measure_outcome, progress_feedback, improve, dropout)
+STEPS = (attend, repair, fade, new_ruptures, microaggressions, respond, relationship, answer, relationship_feedback, measure_outcome, progress_feedback, improve, dropout)
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -543,6 +716,7 @@ class Result:
     therapist: np.ndarray  # (G, factors)
     therapist_id: np.ndarray  # (G,) int
     feedback: np.ndarray  # (G,) bool
+    marginalised: np.ndarray  # (G, M + 1, dimensions) bool; row M is the leader
     ruptures: pd.DataFrame
     attempts: pd.DataFrame
     fades: pd.DataFrame
@@ -587,8 +761,9 @@ def run(
         therapist=w.therapist,
         therapist_id=w.therapist_id,
         feedback=w.feedback,
-        ruptures=frame("ruptures", ("group", "rupture", "session", "level", "type", "member", "source", "severity", "cause")),
-        attempts=frame("attempts", ("group", "rupture", "session", "quality", "resolved")),
+        marginalised=w.marginalised,
+        ruptures=frame("ruptures", ("group", "rupture", "session", "level", "type", "member", "source", "severity", "cause", "dimension", "named")),
+        attempts=frame("attempts", ("group", "rupture", "session", "quality", "resolved", "shamed")),
         fades=frame("fades", ("group", "rupture", "session")),
         alerts=frame("alerts", ("group", "rupture", "session")),
     )

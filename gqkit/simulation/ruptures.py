@@ -6,7 +6,7 @@ import numbers
 from dataclasses import dataclass
 
 from ..errors import GQConfigError
-from .config import LEVELS, RUPTURE_TYPES
+from .config import LEVELS, RESPONSES, RUPTURE_TYPES
 
 __all__ = ["Rupture"]
 
@@ -29,24 +29,37 @@ class Rupture:
     type : {"withdrawal", "confrontation", "cultural"}
         Withdrawal moves away (bond and work drop), confrontation moves against (negative
         relationship rises) (Safran & Muran, 2000); cultural is a microaggression (Miles et
-        al., 2021).
+        al., 2021): from the leader at level ML, from another member at level MM.
     member : int
-        The member who is strained (1-based number, shown as ``m01``...).
+        The member who is strained (1-based number, shown as ``m01``...); for a
+        microaggression, its target.
     source : int, optional
         Who the rupture comes from: another member's number, or ``None`` for the leader (ML)
         or the group (MG). For an MM rupture it is the other member of the pair (default:
-        the next member).
+        the next member); for a microaggression, the member who made the remark.
     severity : float
         Drop in bond and work at onset, in answer-scale points.
     repaired_at : int, optional
-        Session at which the leader repairs it; ``None`` leaves it unrepaired.
+        Session at which the leader repairs it; ``None`` leaves it unrepaired. For a
+        microaggression addressed (or shamed) by script: the session of the response, which
+        may be the onset session (in the moment, the default).
     quality : float
-        Quality of that repair, 0-1; above 0.5 leaves the bond above its old level.
+        Quality of that repair or response, 0-1; above 0.5 leaves the bond above its old level.
+    response : {None, "not addressed", "addressed", "shaming"}
+        Microaggressions only: the leader's response, fixed by the script; ``None`` lets the
+        simulated leader decide (by multicultural orientation). ``"shaming"`` needs a member
+        source.
+    dimension : str, optional
+        Microaggressions only: the identity dimension it touches (a label of
+        ``CultureModel.dimensions``; default the first). The target is placed in a
+        marginalised position on it, and the source in a privileged one.
 
     Examples
     --------
     >>> Rupture(session=5, level="ML", type="withdrawal", member=3, repaired_at=7)
-    Rupture(session=5, level='ML', type='withdrawal', member=3, source=None, severity=1.5, repaired_at=7, quality=0.8)
+    Rupture(session=5, level='ML', type='withdrawal', member=3, source=None, severity=1.5, repaired_at=7, quality=0.8, response=None, dimension=None)
+    >>> Rupture(session=4, level="MM", type="cultural", member=2, source=5, response="addressed").last_session
+    4
     """
 
     session: int
@@ -57,6 +70,8 @@ class Rupture:
     severity: float = 1.5
     repaired_at: int | None = None
     quality: float = 0.8
+    response: str | None = None
+    dimension: str | None = None
 
     def __post_init__(self) -> None:
         def whole(name: str, value: object, low: int = 1) -> None:
@@ -77,12 +92,34 @@ class Rupture:
             raise GQConfigError("Rupture.source", self.source, "None: a member-leader rupture comes from the leader")
         if not (isinstance(self.severity, numbers.Real) and 0 < self.severity <= 6):
             raise GQConfigError("Rupture.severity", self.severity, "a drop from 0 to 6 answer-scale points")
-        if self.repaired_at is not None:
-            whole("repaired_at", self.repaired_at)
-            if self.repaired_at <= self.session:
-                raise GQConfigError("Rupture.repaired_at", self.repaired_at, f"a session after the onset ({self.session})")
         if not (isinstance(self.quality, numbers.Real) and 0 <= self.quality <= 1):
             raise GQConfigError("Rupture.quality", self.quality, "a quality from 0 to 1")
+        if self.type == "cultural":
+            self._check_microaggression()
+        else:
+            for name in ("response", "dimension"):
+                if getattr(self, name) is not None:
+                    raise GQConfigError(f"Rupture.{name}", getattr(self, name), "None: only a cultural rupture (a microaggression) has one")
+            if self.repaired_at is not None:
+                whole("repaired_at", self.repaired_at)
+                if self.repaired_at <= self.session:
+                    raise GQConfigError("Rupture.repaired_at", self.repaired_at, f"a session after the onset ({self.session})")
+
+    def _check_microaggression(self) -> None:
+        if self.level == "MG":
+            raise GQConfigError("Rupture.level", self.level, "ML (a microaggression from the leader) or MM (from another member, the source)")
+        if self.response is not None and self.response not in RESPONSES:
+            raise GQConfigError("Rupture.response", self.response, f"None (the leader decides) or one of {', '.join(map(repr, RESPONSES))}")
+        if self.response == "shaming" and self.level != "MM":
+            raise GQConfigError("Rupture.response", self.response, "a response the leader can give to their own remark (shaming needs a member who made it: level MM)")
+        if self.dimension is not None and not (isinstance(self.dimension, str) and self.dimension):
+            raise GQConfigError("Rupture.dimension", self.dimension, "None or the label of an identity dimension")
+        if self.repaired_at is not None:
+            if self.response not in ("addressed", "shaming"):
+                raise GQConfigError("Rupture.repaired_at", self.repaired_at,
+                                    "None: only a scripted response (response='addressed' or 'shaming') has a session")  # fmt: skip
+            if not (isinstance(self.repaired_at, numbers.Integral) and not isinstance(self.repaired_at, bool) and self.repaired_at >= self.session):
+                raise GQConfigError("Rupture.repaired_at", self.repaired_at, f"a session at or after the onset ({self.session})")
 
     @property
     def last_session(self) -> int:
