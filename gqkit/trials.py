@@ -45,6 +45,9 @@ SUBGROUPS: dict[str, tuple[str, bool]] = {
     "on track": ("not_on_track", False),
     "ruptured": ("ruptured", True),
     "never ruptured": ("ruptured", False),
+    "targeted": ("targeted", True),
+    "made a remark": ("made_remark", True),
+    "bystander": ("bystander", True),
 }
 REQUIRED = ("arm", "group", "therapist", "change", "dropped_out")
 EFFECT_COLUMNS = ["arm", "reference", "subgroup", "measure", "estimate", "ci_low", "ci_high", "n_arm", "n_reference"]
@@ -64,7 +67,9 @@ class Trial:
         ...) with ``arm`` and trial-wide group ids (``"feedback:g001"``), plus ``change``
         (first minus last observed OQ-45: positive = better, since a higher OQ is worse; NaN
         for a member seen fewer than two times, who is left out of change statistics),
-        ``ruptured`` (at least one rupture), ``reliable_improvement`` (change >=
+        ``ruptured`` (at least one rupture), the roles in microaggressions ``targeted`` (was the
+        target of at least one), ``made_remark`` (made at least one) and ``bystander`` (witnessed
+        at least one and had no other role), ``reliable_improvement`` (change >=
         ``reliable_change``) and ``reliable_deterioration`` (change <= -``reliable_change``),
         both NA when change is NaN. A therapist leads group *k* in every arm (arms share seeds),
         so therapists are crossed with arms.
@@ -266,8 +271,9 @@ def _tables(cohort: Cohort, arm: str, start: int, width: int) -> tuple[pd.DataFr
     """A simulated slice of an arm as trial tables (members, groups), with trial-wide group ids."""
     ids = dict(zip(cohort.groups["group"], [f"{arm}:g{start + k + 1:0{width}d}" for k in range(cohort.n_groups)]))
     groups = cohort.groups.assign(group=cohort.groups["group"].map(ids))
-    members = cohort.members.assign(group=cohort.members["group"].map(ids), change=pre_post_change(cohort.members),
-                                    ruptured=cohort.members["n_ruptures"] > 0)  # fmt: skip
+    m = cohort.members
+    members = m.assign(group=m["group"].map(ids), change=pre_post_change(m), ruptured=m["n_ruptures"] > 0, targeted=m["n_targeted"] > 0,
+                       made_remark=m["n_remarks"] > 0, bystander=(m["n_witnessed"] > 0) & (m["n_targeted"] == 0) & (m["n_remarks"] == 0))  # fmt: skip
     for table in (groups, members):
         table.insert(0, "arm", arm)
     return members, groups

@@ -32,8 +32,11 @@ RATES = {"MM": 0.1, "ML": 0.1, "MG": 0.1}
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> tuple[Cohort, Path]:
     """A small cohort with ruptures, repairs, fades and feedback, written once."""
-    cohort = simulate(n_groups=3, seed=1, n_members=4, n_sessions=8, feedback_share=0.5, rate=RATES, fade_hazard=0.2)
+    cohort = simulate(n_groups=3, seed=1, n_members=4, n_sessions=8, feedback_share=0.5, rate=RATES, fade_hazard=0.2, microaggression_rate=0.2,
+                      address_now=0.0)  # fmt: skip
     assert set(cohort.events["kind"]) == {"rupture", "repair", "fade"}
+    responses = set(cohort.events.loc[cohort.events["type"] == "cultural", "response"])
+    assert responses == {"addressed", "not addressed", "shaming"}
     return cohort, cohort.to_dir(tmp_path_factory.mktemp("cohort") / "c")
 
 
@@ -207,6 +210,19 @@ ONE_CELL = [  # (name, file, which row, column, new value, fragment after "line 
     ("member_leader_rupture_from_the_group", "events.csv", lambda t: (t["kind"] == "rupture") & (t["level"] == "ML"), "source", "group", ""),
     ("unknown_cause", "events.csv", lambda t: t["kind"] == "rupture", "cause", "-random", ": got '-random'; expected one of random, scripted, shaming"),
     ("outcome_flag_that_disagrees_with_the_curve", "outcomes.csv", lambda t: t["not_on_track"] == "False", "not_on_track", "True", ""),
+    ("unknown_dimension", "events.csv", lambda t: t["type"] == "cultural", "dimension", "identity Z", ": got 'identity Z'; expected one of the identity dimensions"),
+    ("dimension_on_a_withdrawal", "events.csv", lambda t: t["type"] == "withdrawal", "dimension", "identity A", ": got 'identity A'; expected an empty cell"),
+    ("microaggression_without_response", "events.csv", lambda t: t["type"] == "cultural", "response", "", ": expected the leader's response"),
+    ("response_that_disagrees_with_its_rupture", "events.csv", lambda t: (t["kind"] == "repair") & (t["response"] == "addressed") & (t["level"] == "MM"), "response", "shaming",
+     ": got 'shaming'; expected the response its rupture row gives"),
+    ("unnamed_microaggression", "events.csv", lambda t: (t["kind"] == "rupture") & (t["type"] == "cultural"), "member_named", "",
+     ": expected True or False for a cultural rupture"),
+    ("unknown_identity_of_a_member", "members.csv", lambda t: t["marginalised"] != "", "marginalised", "identity A;identity Q",
+     ": got 'identity A;identity Q'; expected identity dimensions from config.json"),
+    ("one_remark_more", "members.csv", lambda t: t["n_remarks"] == "0", "n_remarks", "1", ": got '1'; expected 0, as events.csv and responses.csv have"),
+    ("one_witness_less", "members.csv", lambda t: t["n_witnessed"] != "0", "n_witnessed", "0", ": got '0'; expected"),
+    ("norms_that_disagree_with_the_config", "groups.csv", lambda t: t["norm_setting"] == "False", "norm_setting", "True",
+     ": got 'True'; expected False, as config.json's norm_setting"),
 ]
 
 
@@ -217,6 +233,33 @@ def _one_cell(name, file, select, column, value, rest):
 
     tamper.__name__ = name
     return tamper
+
+
+def _respond_otherwise(f: Path, was: str, now: str) -> tuple[str, str]:
+    """Change the response on every row of the first microaggression answered ``was``."""
+    path = f / "events.csv"
+    events = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rupture = events[(events["kind"] == "rupture") & (events["response"] == was)].iloc[0]
+    events.loc[events["rupture_id"] == rupture["rupture_id"], "response"] = now
+    events.to_csv(path, index=False)
+    return "events.csv", f"line {int(rupture.name) + 2}, column 'response': got '{now}'; expected not addressed exactly when no repair row answers"
+
+
+def unaddressed_but_answered(f):
+    return _respond_otherwise(f, "addressed", "not addressed")
+
+
+def addressed_without_an_answer(f):
+    return _respond_otherwise(f, "not addressed", "addressed")
+
+
+def target_not_marginalised(f):
+    members = pd.read_csv(f / "members.csv", dtype=str, keep_default_na=False)
+    target = members[members["n_targeted"] != "0"].iloc[0]
+    _edit(f / "members.csv", int(target.name) + 2, "marginalised", "")
+    events = pd.read_csv(f / "events.csv", dtype=str, keep_default_na=False)
+    line = int(np.flatnonzero((events["group"] == target["group"]) & (events["member"] == target["member"]) & (events["type"] == "cultural"))[0]) + 2
+    return "events.csv", f"line {line}, column 'member': got '{target['member']}'; expected a target marginalised on the dimension"
 
 
 def therapist_with_two_sets_of_factors(f):
@@ -233,7 +276,8 @@ CASES = [answer_94, truncated_at_a_line_end, truncated_mid_line, conflicting_dup
          config_with_fewer_sessions, malformed_config, missing_config_section, unknown_config_parameter, duplicate_group, non_integer_count,
          missing_file, repair_of_an_unknown_rupture, dropped_outcome, final_oq_edited, rupture_marked_unresolved,
          invisible_character_in_instrument, last_bytes_lost, last_repair_attempt_deleted, repeated_config_key, repair_that_disagrees_with_its_rupture,
-         therapist_with_two_sets_of_factors, seed_in_scientific_notation, *(_one_cell(*case) for case in ONE_CELL)]  # fmt: skip
+         therapist_with_two_sets_of_factors, seed_in_scientific_notation, target_not_marginalised, unaddressed_but_answered,
+         addressed_without_an_answer, *(_one_cell(*case) for case in ONE_CELL)]  # fmt: skip
 
 
 @pytest.mark.parametrize("tamper", CASES, ids=[c.__name__ for c in CASES])

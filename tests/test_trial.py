@@ -258,8 +258,8 @@ def test_each_arm_is_the_simulation_it_names(small):
     pd.testing.assert_frame_equal(arm[alone.members.columns].drop(columns="group"), alone.members.drop(columns="group"))
     assert arm["group"].tolist() == ("feedback:" + alone.members["group"]).tolist()
     assert arm["change"].equals(pre_post_change(alone.members)) and arm["ruptured"].equals(alone.members["n_ruptures"] > 0)
-    assert small.subgroups == ("all", "not on track", "on track", "ruptured", "never ruptured")
-    assert len(small.effects) == 5 * 4
+    assert small.subgroups == ("all", "not on track", "on track", "ruptured", "never ruptured", "targeted", "made a remark", "bystander")
+    assert len(small.effects) == 8 * 4
 
 
 def refuse(*args, **kwargs):

@@ -329,7 +329,8 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray, dimen
     cultural = (rup["type"] == RUPTURE_TYPES.index("cultural")).to_numpy()
     response = np.where(cultural, RESPONSES.index("not addressed"), -1)
     at = positions(attempts)
-    response[at] = np.where(attempts["shamed"].to_numpy(bool), RESPONSES.index("shaming"), RESPONSES.index("addressed"))
+    answered = cultural[at]  # a repair attempt on a microaggression is the leader's response to it
+    response[at[answered]] = np.where(attempts["shamed"].to_numpy(bool)[answered], RESPONSES.index("shaming"), RESPONSES.index("addressed"))
     response_names = np.array([*RESPONSES, ""], dtype=object)  # -1: not a microaggression
     dimension_names = np.array([*dimensions, ""], dtype=object)
     named = np.where(cultural, rup["named"].to_numpy(bool), None).astype(object)  # empty for other ruptures

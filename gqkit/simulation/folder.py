@@ -212,14 +212,19 @@ class _Agreement:
         self.not_margin, self.per_therapist = config.progress.not_margin, config.design.groups_per_therapist
         self.groups = set(tables["groups"]["group"])
         self.member_ids = [member_id(i + 1) for i in range(self.M)]
+        self.dimensions = list(config.culture.dimensions)
+        self.norm_setting = config.culture.norm_setting
 
     def check(self) -> None:
         self.groups_table()
         self.members()
         self.responses()
         self.outcomes()
+        self.culture_cells()
         self.events()
         self.counts()
+        self.microaggressions()
+        self.roles()
 
     def _where_bad(self, name: str, checks: list[tuple[np.ndarray, str, str]]) -> None:
         """Raise for the rows of ``name`` where any check's mask is True (column, expected)."""
@@ -238,9 +243,18 @@ class _Agreement:
     def _in_course(self, table: pd.DataFrame, column: str) -> tuple[np.ndarray, str, str]:
         return (table[column].fillna(1).to_numpy() > self.S, column, f"a session up to {self.S} (config.json: n_sessions = {self.S})")
 
+    def _positions(self, column: pd.Series) -> tuple[np.ndarray, str, str]:
+        """Cells listing marginalised positions must name configured dimensions, each once, in config order."""
+        order = {d: i for i, d in enumerate(self.dimensions)}
+        def fits(cell: str) -> bool:
+            labels = cell.split(";") if cell else []
+            return all(label in order for label in labels) and [order[x] for x in labels] == sorted({order[x] for x in labels})
+        ok = np.array([fits(cell) for cell in column], dtype=bool)
+        return (~ok, column.name, f"identity dimensions from config.json ({', '.join(self.dimensions)}) joined by ';' in that order, or empty")
+
     def groups_table(self) -> None:
         g = self.tables["groups"]
-        factors = list(TherapistModel.FACTORS)
+        factors = list(TherapistModel.FACTORS) + ["leader_marginalised"]
         first = g.drop_duplicates("therapist").set_index("therapist")[factors]
         same = (g[factors].to_numpy() == first.loc[g["therapist"]].to_numpy()).all(axis=1)
         led = g.groupby("therapist")["group"].transform("size").to_numpy()
@@ -249,11 +263,14 @@ class _Agreement:
             (~same, "therapist", "a therapist whose factors are those of their other groups"),
             (led > self.per_therapist, "therapist", f"a therapist of at most {self.per_therapist} groups (config.json: groups_per_therapist)"),
             (~g["seed"].str.fullmatch(r"\d+").to_numpy(bool), "seed", "the seed as a whole number written in digits"),
+            self._positions(g["leader_marginalised"]),
+            (g["norm_setting"].to_numpy() != self.norm_setting, "norm_setting", f"{self.norm_setting}, as config.json's norm_setting"),
         ])  # fmt: skip
 
     def members(self) -> None:
         m = self.tables["members"]
-        self._where_bad("members", [*self._known(m), self._in_course(m, "joined"), self._in_course(m, "left"), self._in_course(m, "not_session")])
+        self._where_bad("members", [*self._known(m), self._positions(m["marginalised"]), self._in_course(m, "joined"), self._in_course(m, "left"),
+                                    self._in_course(m, "not_session")])  # fmt: skip
         if len(m) != len(self.groups) * self.M:
             have = set(zip(m["group"], m["member"]))
             lacking = [f"{g} {mm}" for g in sorted(self.groups) for mm in self.member_ids if (g, mm) not in have]
@@ -306,8 +323,11 @@ class _Agreement:
         late = e["alert_session"].fillna(np.iinfo(np.int64).max).to_numpy() < e["session"].to_numpy()
         as_ruptured = [  # a repair or fade row repeats what its rupture row says
             (~rupture & known & (e[c] != e["rupture_id"].map(first[c])).to_numpy(), c, f"the {c} its rupture row gives")
-            for c in ("level", "type", "member", "source", "severity", "cause")
+            for c in ("level", "type", "member", "source", "severity", "cause", "dimension", "response")
         ]
+        named = e["member_named"].astype("string").fillna("")
+        as_ruptured.append((~rupture & known & (named != e["rupture_id"].map(named[rupture].groupby(e.loc[rupture, "rupture_id"]).first())).to_numpy(),
+                            "member_named", "the member_named its rupture row gives"))  # fmt: skip
         ended_at = e[e["resolved"].fillna(False).to_numpy(bool) & ~rupture].groupby("rupture_id")["session"].min()
         after_end = ~rupture & (e["session"].to_numpy() > e["rupture_id"].map(ended_at).fillna(np.inf).to_numpy())
         low, high = self.severity
@@ -367,6 +387,71 @@ class _Agreement:
             ((m["dropped_out"] & (m["left"] == self.S)).fillna(False).to_numpy(bool), "dropped_out", "False: the member came to the last session"),
         ])  # fmt: skip
         self.event_flags(e)
+
+    def culture_cells(self) -> None:
+        """Cultural rows carry a dimension, a response and member_named; other rows none."""
+        e = self.tables["events"]
+        cultural = (e["type"] == "cultural").to_numpy()
+        response = e["response"].to_numpy()
+        self._where_bad("events", [
+            (cultural & ~e["dimension"].isin(self.dimensions).to_numpy(), "dimension", f"one of the identity dimensions of config.json: {', '.join(self.dimensions)}"),
+            (~cultural & (e["dimension"] != "").to_numpy(), "dimension", "an empty cell: only a cultural rupture has a dimension"),
+            (cultural & (response == ""), "response", "the leader's response to this microaggression: not addressed, addressed or shaming"),
+            (~cultural & (response != ""), "response", "an empty cell: only a cultural rupture has a response"),
+            (cultural & e["member_named"].isna().to_numpy(), "member_named", "True or False for a cultural rupture"),
+            (~cultural & e["member_named"].notna().to_numpy(), "member_named", "an empty cell: only a cultural rupture is named"),
+            (cultural & (e["level"] == "MG").to_numpy(), "level", "ML (from the leader) or MM (from a member) for a cultural rupture"),
+        ])  # fmt: skip
+
+    def microaggressions(self) -> None:
+        """Responses agree with the repair rows; targets are marginalised on the dimension, sources privileged."""
+        e, m, g = self.tables["events"], self.tables["members"], self.tables["groups"]
+        cultural = (e["type"] == "cultural").to_numpy()
+        rupture = (e["kind"] == "rupture").to_numpy()
+        repairs = e[e["kind"] == "repair"].groupby("rupture_id").size()
+        n_answers = e["rupture_id"].map(repairs).fillna(0).to_numpy()
+        holds = lambda table, keys, dims: np.array([d in cell.split(";") for cell, d in zip(table.reindex(keys).fillna("").to_numpy(), dims)], dtype=bool)  # noqa: E731
+        positions = m.set_index(["group", "member"])["marginalised"]
+        target_marginalised = holds(positions, pd.MultiIndex.from_frame(e[["group", "member"]]), e["dimension"])
+        by_member = e["source"].isin(self.member_ids).to_numpy()
+        source_keys = pd.MultiIndex.from_arrays([e["group"], e["source"]])
+        leader = g.set_index("group")["leader_marginalised"]
+        source_marginalised = np.where(by_member, holds(positions, source_keys, e["dimension"]),
+                                       holds(leader, pd.Index(e["group"]), e["dimension"]))  # fmt: skip
+        response = e["response"].to_numpy()
+        self._where_bad("events", [
+            (cultural & rupture & ((response == "not addressed") != (n_answers == 0)), "response",
+             "not addressed exactly when no repair row answers this rupture"),
+            (cultural & rupture & (n_answers > 1), "rupture_id", "at most one response (repair row) to a microaggression"),
+            (cultural & (response == "shaming") & ~by_member, "response", "not shaming: only a member who made the remark can be shamed"),
+            (cultural & ~rupture & (e["kind"] == "repair").to_numpy() & ~e["resolved"].fillna(False).to_numpy(bool), "resolved",
+             "True: a response to a microaggression ends it"),
+            (cultural & rupture & ~target_marginalised, "member", "a target marginalised on the dimension (members.csv: marginalised)"),
+            (cultural & rupture & source_marginalised, "source", "a source privileged on the dimension (members.csv or groups.csv: marginalised)"),
+            ((e["cause"] == "shaming").to_numpy() & ~((e["type"] == "withdrawal") & (e["level"] == "ML")).to_numpy(), "cause",
+             "random or scripted: a shaming response opens a member-leader withdrawal rupture"),
+        ])  # fmt: skip
+
+    def roles(self) -> None:
+        """n_targeted, n_remarks and n_witnessed agree with events.csv and responses.csv."""
+        e, m = self.tables["events"], self.tables["members"]
+        units = pd.MultiIndex.from_frame(m[["group", "member"]])
+        ma = e[(e["kind"] == "rupture") & (e["type"] == "cultural")]
+        count = lambda keys: pd.Series(1, index=keys).groupby(level=[0, 1]).sum().reindex(units).fillna(0).astype("int64")  # noqa: E731
+        by_member = ma[ma["source"].isin(self.member_ids)]
+        here = self.ids[["group", "member", "session"]].astype({"session": "int64"})
+        seen = here.merge(ma[["group", "session", "member", "source"]].rename(columns={"member": "target"}), on=["group", "session"])
+        seen = seen[(seen["member"] != seen["target"]) & (seen["member"] != seen["source"])]
+        derived = {
+            "n_targeted": count(pd.MultiIndex.from_frame(ma[["group", "member"]])),
+            "n_remarks": count(pd.MultiIndex.from_frame(by_member[["group", "source"]])),
+            "n_witnessed": count(pd.MultiIndex.from_frame(seen[["group", "member"]])),
+        }
+        log = ProblemLog(self.raws["members"])
+        for order, (column, want) in enumerate(derived.items()):
+            bad = np.flatnonzero(m[column].to_numpy() != want.to_numpy())
+            log.add(order, bad, column, self.raws["members"].cells[column].to_numpy()[bad], [f"{w}, as events.csv and responses.csv have" for w in want.to_numpy()[bad]])
+        log.raise_if_any(advice=ADVICE)
 
     def event_flags(self, e: pd.DataFrame) -> None:
         """A rupture is resolved when a repair resolved it or it faded; an alert is seen when it has a session."""
