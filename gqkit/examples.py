@@ -135,7 +135,9 @@ Simulated by gqkit's generative model (`gqkit.simulation`); regenerate with `mak
 - {int((events.kind == 'rupture').sum())} ruptures, {int((events.kind == 'repair').sum())} repair attempts
   ({int(((events.kind == 'repair') & events.resolved).sum())} of them resolved the rupture) and {int((events.kind == 'fade').sum())} ruptures that faded on their own;
   {int(cohort.members.dropped_out.sum())} of {len(cohort.members)} members dropped out;
-  {int(cohort.groups.feedback.sum())} of {cohort.n_groups} groups ran with feedback.
+  {int(cohort.groups.feedback.sum())} of {cohort.n_groups} groups ran with feedback;
+  {int(((events.kind == 'rupture') & (events.type == 'cultural')).sum())} of the ruptures were microaggressions (cultural ruptures),
+  {int(((events.kind == 'rupture') & (events.type == 'cultural') & (events.response != 'not addressed')).sum())} of them addressed by the leader.
 
 ## Files and columns
 - `responses.csv`: one row per attended member-session; group, member, session, then the answer to
@@ -144,12 +146,19 @@ Simulated by gqkit's generative model (`gqkit.simulation`); regenerate with `mak
 - `events.csv`: the injected truth, one row per rupture, per repair attempt and per rupture that faded on its
   own: {", ".join(EVENT_COLUMNS)}. `rupture_id` links them; `resolved` says whether an attempt ended the
   rupture (on a rupture row: whether it ended before the course did); `alert_session` is the first session at
-  which the simulated leader saw a feedback alert about that rupture.
+  which the simulated leader saw a feedback alert about that rupture. On the rows of a microaggression (type
+  `cultural`), `dimension` is the identity dimension it touched, `response` the leader's response (not addressed,
+  addressed or shaming; a repair row is the response) and `member_named` whether a member named it; these cells
+  are empty on other rows.
 - `outcomes.csv`: group, member, session, oq (OQ-45-like total, 0-180, higher is worse), expected (the recovery
   curve expected from the member's first OQ), not_on_track, supported (clinical support that session).
-- `members.csv`: group, member, therapist, joined, left, dropped_out, baseline_oq, first_oq, final_oq,
-  n_attended, n_ruptures, n_attempts (repair attempts), n_repaired, n_faded, not_on_track, not_session, n_supported.
-- `groups.csv`: group, therapist, feedback, the therapist's factors (0-1), feedback_rule, seed, spawn_key.
+- `members.csv`: group, member, therapist, marginalised (the identity dimensions on which the member holds a
+  marginalised position, joined by `;`), joined, left, dropped_out, baseline_oq, first_oq, final_oq, n_attended,
+  n_ruptures, n_attempts (repair attempts), n_repaired, n_faded, not_on_track, not_session, n_supported, and the
+  member's roles in microaggressions: n_targeted, n_remarks (made one), n_witnessed (present, with no other role).
+- `groups.csv`: group, therapist, feedback, the therapist's factors (0-1, including the three facets of
+  multicultural orientation), feedback_rule, leader_marginalised (as for members), norm_setting, seed, spawn_key.
+- The identity dimensions are abstract ("identity A" ...) with assumed shares; see `config.json` (`culture`).
 - `instrument.csv`: the item key (item, scale, level, answer range); `config.json`: the simulation configuration.
 
 The items are gqkit's illustrative items with the Group Questionnaire's structure, not the GQ's wording.

@@ -418,8 +418,9 @@ class SimulationExplorer(Explorer):
         c = {k: w.value for k, w in self.controls.items()}
         source = (c["member"] % c["n_members"]) + 1 if c["level"] == "MM" else None
         repaired_at = c["repaired_at"] if c["repaired"] else None
+        response = ("addressed" if c["repaired"] else "not addressed") if c["type"] == "cultural" else None  # a microaggression is answered, or not
         return Rupture(session=c["session"], level=c["level"], type=c["type"], member=c["member"], source=source,
-                       severity=c["severity"], repaired_at=repaired_at)  # fmt: skip
+                       severity=c["severity"], repaired_at=repaired_at, response=response)  # fmt: skip
 
     def _fit(self) -> None:
         """Keep member, onset and repair session inside the group's size and length."""
@@ -428,6 +429,11 @@ class SimulationExplorer(Explorer):
         _set_range(c["session"], 1, c["n_sessions"].value - 1)
         _set_range(c["repaired_at"], c["session"].value + 1, c["n_sessions"].value)
         c["repaired_at"].disabled = not c["repaired"].value
+        levels = ("MM", "ML") if c["type"].value == "cultural" else LEVELS  # a microaggression comes from a member or the leader
+        if tuple(value for _, value in c["level"].options) != levels:
+            kept = c["level"].value if c["level"].value in levels else "ML"
+            c["level"].options = [(LEVEL_NAMES[lv], lv) for lv in levels]
+            c["level"].value = kept
 
     def _redraw(self) -> None:
         c = {k: w.value for k, w in self.controls.items()}

@@ -308,3 +308,14 @@ def test_starting_values_are_kept_exactly():
 def test_a_first_picture_that_cannot_be_made_raises_at_construction(make, fragment):
     with pytest.raises(GQConfigError, match=re.escape(fragment)):
         make()
+
+
+def test_simulation_explorer_offers_a_microaggression_only_from_a_member_or_the_leader():
+    ex = SimulationExplorer(level="MG")
+    ex.controls["type"].value = "cultural"
+    assert [v for _, v in ex.controls["level"].options] == ["MM", "ML"] and ex.controls["level"].value == "ML"
+    assert ex.error is None and ex.rupture().response == "addressed"
+    ex.controls["repaired"].value = False
+    assert ex.rupture().response == "not addressed" and ex.error is None
+    ex.controls["type"].value = "withdrawal"
+    assert [v for _, v in ex.controls["level"].options] == ["MM", "ML", "MG"] and ex.controls["level"].value == "ML"

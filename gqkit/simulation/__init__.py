@@ -16,6 +16,7 @@ from ..errors import GQConfigError
 from ..instrument import Instrument, instrument_or_default
 from .cohort import EVENT_COLUMNS, EVENT_KINDS, Cohort, build
 from .config import (
+    CultureModel,
     GroupDesign,
     OutcomeModel,
     ProgressModel,
@@ -33,6 +34,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "EVENT_KINDS",
     "Cohort",
+    "CultureModel",
     "GroupDesign",
     "OutcomeModel",
     "ProgressModel",
