@@ -32,8 +32,8 @@ RATES = {"MM": 0.1, "ML": 0.1, "MG": 0.1}
 @pytest.fixture(scope="module")
 def original(tmp_path_factory) -> tuple[Cohort, Path]:
     """A small cohort with ruptures, repairs, fades and feedback, written once."""
-    cohort = simulate(n_groups=3, seed=1, n_members=4, n_sessions=8, feedback_share=0.5, rate=RATES, fade_hazard=0.2, microaggression_rate=0.2,
-                      address_now=0.0)  # fmt: skip
+    cohort = simulate(n_groups=3, seed=7, n_members=4, n_sessions=8, feedback_share=0.5, rate=RATES, fade_hazard=0.2, microaggression_rate=0.2,
+                      address_now=0.0, shaming=1.0)  # fmt: skip
     assert set(cohort.events["kind"]) == {"rupture", "repair", "fade"}
     responses = set(cohort.events.loc[cohort.events["type"] == "cultural", "response"])
     assert responses == {"addressed", "not addressed", "shaming"}

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from ..detect import ChangeAlert, Rule, ScorePanel
 from ..errors import GQConfigError
@@ -92,12 +93,8 @@ def layout(config: SimulationConfig, n_items: int) -> dict[str, Draw]:
         "repair_quality": Draw((S, M, L), "normal"),
         "resolve": per_slot,
         "identity": Draw((M, D)),  # each member's positions (the leader's come with the therapist)
-        "microaggression": Draw((S, M, D)),
-        "ma_source": Draw((S, M, 2)),  # the leader or a member; which member
-        "named": per_slot,
-        "address": per_slot,
-        "response_quality": Draw((S, M, L), "normal"),
-        "shame": per_slot,
+        "microaggression": Draw((S, M, D + 2)),  # targeted on each dimension?; then: the leader or a member, which member
+        "response": Draw((S, M, L, len(RESPONSE_DRAWS))),  # see RESPONSE_DRAWS
         "fade": per_slot,
         "relationship": Draw((S, M, L * Q), "normal"),
         "items": Draw((S, M, n_items), "normal", np.float32),
@@ -110,6 +107,11 @@ def layout(config: SimulationConfig, n_items: int) -> dict[str, Draw]:
     return streams
 
 
+RESPONSE_DRAWS = ("named", "address", "shame", "quality")
+"""What the ``response`` stream holds per slot: a member names it; the leader addresses it; shames;
+the response's quality (a uniform turned normal)."""
+
+
 def therapist_index(seed: np.random.SeedSequence, groups_per_therapist: int) -> int:
     """Which therapist leads the group with this seed: groups k, k+1, ... share one."""
     return seed.spawn_key[-1] // groups_per_therapist if seed.spawn_key else 0
@@ -118,16 +120,17 @@ def therapist_index(seed: np.random.SeedSequence, groups_per_therapist: int) -> 
 def therapist_draws(seeds: Sequence[np.random.SeedSequence], groups_per_therapist: int, n_dimensions: int) -> tuple[np.ndarray, np.ndarray]:
     """Per group, from its therapist's streams: (G, factors + 1) normal draws and (G, dimensions) uniform ones.
 
-    A therapist's streams are the ``"therapist"`` (factors, skill) and ``"therapist_identity"``
-    streams of the first group they lead, so a group simulated alone still gets its therapist.
+    A therapist's stream is the ``"therapist"`` stream of the first group they lead (factors and
+    skill first, then identity), so a group simulated alone still gets its therapist.
     """
     first = [
         np.random.SeedSequence(s.entropy, spawn_key=(*s.spawn_key[:-1], therapist_index(s, groups_per_therapist) * groups_per_therapist))
         if s.spawn_key else s
         for s in seeds
     ]
-    factors = np.stack([np.random.default_rng(stream_seed(s, "therapist")).standard_normal(N_FACTORS + 1) for s in first])
-    identity = np.stack([np.random.default_rng(stream_seed(s, "therapist_identity")).random(n_dimensions) for s in first])
+    rngs = [np.random.default_rng(stream_seed(s, "therapist")) for s in first]
+    factors = np.stack([rng.standard_normal(N_FACTORS + 1) for rng in rngs])
+    identity = np.stack([rng.random(n_dimensions) for rng in rngs])
     return factors, identity
 
 
@@ -366,7 +369,7 @@ def open_ruptures(w: World, st: State, new: np.ndarray, t: int, kinds: np.ndarra
     norms = norm_strength(w, t)
     humility = w.factor("humility")[gg, 0, 0]
     felt = np.where(cultural, sev * (1 - cul.humility_buffer * (humility - 0.5)) * (1 - cul.norm_softening * norms), sev)
-    named = cultural & (w.draws["named"][gg, t, mm, ll] < sigmoid(cul.naming + cul.norm_naming * norms))
+    named = cultural & (response_draw(w, "named", t)[gg, mm, ll] < sigmoid(cul.naming + cul.norm_naming * norms))
     pair = ll == MM
     partner_share = np.where(cultural, cul.source_strain, w.config.rupture.partner_strain)[pair]
     for g, m, lv, owner, s, other in ((gg, mm, ll, True, felt, src), (gg[pair], src[pair], ll[pair], False, partner_share * felt[pair], mm[pair])):
@@ -486,7 +489,7 @@ def microaggressions(w: World, st: State, t: int) -> None:
     """
     cul = w.config.culture
     M = st.M
-    u = w.draws["microaggression"][:, t]  # (G, M, D)
+    u = w.draws["microaggression"][:, t, :, :-2]  # (G, M, D)
     fire = (u < cul.microaggression_rate) & w.marginalised[:, :M] & st.present[:, :, None]
     if not fire.any():
         return
@@ -496,7 +499,7 @@ def microaggressions(w: World, st: State, t: int) -> None:
     source = np.full(new.shape, LEADER)
     dimension = np.full(new.shape, -1)
     for g, m in zip(*np.nonzero(fire.any(axis=-1))):  # a few per thousand member-sessions
-        d, (u_leader, u_member) = dim[g, m], w.draws["ma_source"][g, t, m]
+        d, (u_leader, u_member) = dim[g, m], w.draws["microaggression"][g, t, m, -2:]
         leader_ok = not (w.marginalised[g, M, d] or taken[g, m, ML])
         members_ok = st.present[g] & ~w.marginalised[g, :M, d] & ~taken[g, :, MM] & ~taken[g, m, MM]
         members_ok[m] = False
@@ -509,6 +512,11 @@ def microaggressions(w: World, st: State, t: int) -> None:
             new[g, m, MM], source[g, m, MM], dimension[g, m, MM] = True, other, d
             taken[g, [m, other], MM] = True
     open_ruptures(w, st, new, t, np.full(new.shape, CULTURAL), drawn_severity(w, t), source, "random", False, dimension)
+
+
+def response_draw(w: World, name: str, t: int) -> np.ndarray:
+    """(G, M, L) uniform draws of one part of the ``response`` stream at session index ``t``."""
+    return w.draws["response"][:, t, :, :, RESPONSE_DRAWS.index(name)]
 
 
 def respond(w: World, st: State, t: int) -> None:
@@ -527,7 +535,7 @@ def respond(w: World, st: State, t: int) -> None:
     - bystanders (everyone else here): their bond with the group rises after a good response
       and falls after a shaming one (the target's too).
     """
-    cul, rep, dr = w.config.culture, w.config.repair, w.draws
+    cul, rep = w.config.culture, w.config.repair
     pending = st.active & st.owner & (st.kind == CULTURAL) & ~st.addressed & st.present[:, :, None]
     scripted = pending & st.scripted & (w.script["response"] >= 0)
     script = scripted & w.script["respond"][t]
@@ -542,14 +550,14 @@ def respond(w: World, st: State, t: int) -> None:
                       cul.address_later + rep.alert_effect * st.seen * use)
              + cul.opportunities_effect * (w.factor("opportunities") - 0.5) + cul.norm_address * norms
              + cul.invisible_effect * w.invisible[np.maximum(st.dimension, 0)])  # fmt: skip
-    address = (free & (dr["address"][:, t] < sigmoid(logit))) | script
+    address = (free & (response_draw(w, "address", t) < sigmoid(logit))) | script
     if not address.any():
         return
     by_member = st.source >= 0
     shame = np.where(script, w.script["response"] == RESPONSE_CODES["shaming"],
-                     address & by_member & (dr["shame"][:, t] < cul.shaming * (1 - humility)))  # fmt: skip
+                     address & by_member & (response_draw(w, "shame", t) < cul.shaming * (1 - humility)))  # fmt: skip
     quality = np.clip(rep.quality_mean + cul.humility_quality * (humility - 0.5) + cul.comfort_quality * (comfort - 0.5)
-                      + rep.quality_sd * dr["response_quality"][:, t], 0, 1)  # fmt: skip
+                      + rep.quality_sd * ndtri(response_draw(w, "quality", t)), 0, 1)  # fmt: skip
     quality = np.where(script, w.script["quality"][t], quality)
     st.addressed |= address
     log_attempts(st, address, t, quality, address, shame)
