@@ -128,7 +128,10 @@ def test_simulation_invariants(seed, members, sessions, rolling, share):
     ruptures = ev[ev.kind == "rupture"].set_index("rupture_id")
     after = ev[ev.kind != "rupture"]
     assert after["rupture_id"].isin(ruptures.index).all()
-    assert (after["session"].to_numpy() > ruptures.loc[after["rupture_id"], "session"].to_numpy()).all()
+    onset = ruptures.loc[after["rupture_id"], "session"].to_numpy()
+    in_the_moment = ((after["type"] == "cultural") & (after["kind"] == "repair")).to_numpy()  # a microaggression can be addressed at once
+    assert (after["session"].to_numpy()[~in_the_moment] > onset[~in_the_moment]).all()
+    assert (after["session"].to_numpy()[in_the_moment] >= onset[in_the_moment]).all()
     ending = after[after["resolved"]]
     assert ending["rupture_id"].is_unique  # a rupture ends at most once, by a repair or by fading
     assert set(ending["rupture_id"]) == set(ruptures.index[ruptures["resolved"]])
@@ -230,7 +233,7 @@ def test_directions_on_a_reduced_calibration():
     assert report["feedback vs none, g for members not on track"] > report["feedback vs none, g on pre-post change"] > 0
     assert report["feedback vs none, dropout odds ratio (off / on)"] > 1
     assert report["therapist self-doubt with early alliance, r"] > 0
-    assert report.notna().all()
+    assert report.drop(index=[r for r in report.index if r.startswith("targets of")]).notna().all()  # too few targets in 150 groups
 
 
 # -- shipped datasets -----------------------------------------------------------------------
