@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import GQConfigError
 from .repair import QUIET
 from .scoring import score_array
-from .simulation import Cohort, Rupture, simulate
+from .simulation import Rupture, simulate
 from .simulation.config import RESPONSES
 from .simulation.microaggressions import ROLES, addressed_share, alliance_gap, microaggressions, roles
 
