@@ -10,6 +10,7 @@ import statistics
 import time
 
 from gqkit import load_example
+from gqkit.culture_widgets import ScenarioExplorer
 from gqkit.exercises import EXAMPLE_ANSWERS
 from gqkit.widgets import DetectionExplorer, RepairExplorer, ScoreExplorer, SimulationExplorer
 
@@ -41,6 +42,15 @@ def main() -> None:
     print(f"RepairExplorer, repair session:          {median_ms(rep.controls['repair_session'], [6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 'never']):6.0f} ms")
     both = [median_ms(rep.controls["severity"], [0.5, 1.0, 1.5, 2.5, 3.0, 1.2, 2.2]), median_ms(rep.controls["level"], ["MM", "MG", "ML"] * 2)]
     print(f"RepairExplorer, severity and level (both arms new): {statistics.median(both):6.0f} ms (severity {both[0]:.0f}, level {both[1]:.0f})")
+    scen = ScenarioExplorer()  # each setting simulates 16 replicate groups; results are cached, so a setting seen before is cheaper
+    facets = [round(0.05 * i, 2) for i in range(21)]
+    print(f"ScenarioExplorer, humility (new settings):   {median_ms(scen.controls['humility'], facets):6.0f} ms")
+    print(f"ScenarioExplorer, humility (seen before):    {median_ms(scen.controls['humility'], facets):6.0f} ms")
+    moves = [("opportunities", facets[::2]), ("comfort", facets[1::2]), ("response", ["addressed", "not addressed", "shaming", "by MCO"] * 2),
+             ("source", ["leader", "member"] * 3), ("norm_setting", [True, False] * 3), ("dimension", ["identity B", "identity C", "identity A"] * 2)]
+    times = [median_ms(scen.controls[name], values) for name, values in moves]
+    print(f"ScenarioExplorer, every other control:       {statistics.median(times):6.0f} ms (per control: "
+          + ", ".join(f"{name} {t:.0f}" for (name, _), t in zip(moves, times)) + ")")
 
 
 if __name__ == "__main__":

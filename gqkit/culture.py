@@ -29,7 +29,7 @@ import pandas as pd
 from .errors import GQConfigError
 from .repair import QUIET
 from .scoring import score_array
-from .simulation import Rupture, simulate
+from .simulation import Rupture, SimulationConfig, simulate
 from .simulation.config import RESPONSES
 from .simulation.microaggressions import ROLES, addressed_share, alliance_gap, microaggressions, roles
 
@@ -111,7 +111,8 @@ def scenario(
     response : {None, "not addressed", "addressed", "shaming"}
         The leader's response; ``None`` lets the simulated leader decide, by their
         multicultural orientation (and then it varies between the replicates). ``"shaming"``
-        needs a member source.
+        needs a member source. How *well* it is addressed always comes from humility and
+        comfort.
     dimension : str, optional
         The identity dimension (a label of ``CultureModel.dimensions``); default the first.
     humility, comfort, opportunities : float
@@ -119,6 +120,7 @@ def scenario(
     norm_setting : bool
         The group modelled naming identities and power in sessions 1-3.
     onset, severity : as for :class:`gqkit.Rupture`
+        ``onset`` from 2 to ``n_sessions`` - 2, so that the summary has sessions before and after.
     n_groups, seed, n_members, n_sessions : int
         Replicate groups and their design.
 
@@ -137,6 +139,9 @@ def scenario(
             raise GQConfigError(name, value, "a value from 0 to 1")
     if isinstance(n_groups, bool) or not isinstance(n_groups, numbers.Integral) or n_groups < 1:
         raise GQConfigError("n_groups", n_groups, "a whole number of at least 1")
+    if isinstance(n_sessions, numbers.Integral) and not (isinstance(onset, numbers.Integral) and 2 <= onset <= n_sessions - 2):
+        raise GQConfigError("onset", onset, f"a session from 2 to {n_sessions - 2}, so that there are sessions before it and after it")
+    dimension = list(SimulationConfig().culture.dimensions)[0] if dimension is None else dimension  # one cache entry per scenario
     rupture = Rupture(session=onset, level="MM" if source == "member" else "ML", type="cultural", member=2,
                       source=5 if source == "member" else None, severity=float(severity), response=response, dimension=dimension)  # fmt: skip
     settings = (float(humility), float(comfort), float(opportunities), bool(norm_setting))

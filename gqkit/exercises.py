@@ -310,3 +310,99 @@ def check_commitment_effect(answer: float | None, commitment: float = 0.0) -> Fe
     t = feedback_box_trial(commitment=commitment)
     return _check_number(answer, _g(t, "not on track"), 0.015,
                          f"run the trial in a box again with commitment={commitment} and read the 'not on track' row of measure 'hedges_g change'.")  # fmt: skip
+
+
+# --- notebook 06: cultural ruptures ---------------------------------------------------------
+__all__ += ["check_addressing_facet", "check_shamed_role", "check_unaddressed_share", "culture_cohort"]
+
+_ROLE_NAMES = {"target": "the member targeted", "source": "the member who made the remark", "bystander": "the bystanders"}
+_ROLE_WORDS = {
+    "target": ("target", "targeted", "member targeted", "targeted member"),
+    "source": ("source", "made the remark", "made a remark", "member who made the remark", "remark maker", "the remark maker"),
+    "bystander": ("bystander", "bystanders", "witness", "witnesses"),
+}
+_FACETS = ("humility", "comfort", "opportunities")
+
+
+def _words(answer: object) -> str:
+    """An answer as plain lower-case words: no quotes, dashes or underscores, no leading 'the'."""
+    text = " ".join(str(answer).strip().strip("'\"").lower().replace("-", " ").replace("_", " ").split())
+    return text[4:] if text.startswith("the ") else text
+
+
+def culture_cohort() -> Cohort:
+    """The cohort of notebook 06: 400 groups of the default model (random ruptures and microaggressions), seed 2014."""
+    return simulate(n_groups=400, seed=2014)
+
+
+def check_unaddressed_share(answer: float | None, cohort: Cohort | None = None) -> Feedback:
+    """Exercise (notebook 06): the share of the cohort's microaggressions the leader never addressed, two decimals.
+
+    Examples
+    --------
+    >>> check_unaddressed_share(None).correct is None
+    True
+    """
+    from .culture import addressed_share
+
+    if answer is not None and not isinstance(answer, bool) and isinstance(answer, (int, float)) and 1 < answer <= 100:
+        return Feedback(False, f"give a share from 0 to 1 (e.g. 0.50), not a percentage ({answer}).")
+    truth = 1 - addressed_share(cohort or culture_cohort())
+    return _check_number(answer, truth, 0.005, "count the rows of microaggressions(cohort) whose response is 'not addressed' and divide by all rows.")
+
+
+def check_shamed_role(answer: str | None) -> Feedback:
+    """Exercise (notebook 06): whose bond with the group ends lowest after a shaming response, against an addressed one?
+
+    The explorer's start (a member's remark, the leader's orientation at 0.6, 0.6, 0.5): for
+    each role, the bond with the group at the end with ``response="shaming"`` minus with
+    ``response="addressed"`` (:func:`gqkit.culture.scenario`); the answer is the role with the
+    largest drop: ``"target"``, ``"source"`` (the member who made the remark) or ``"bystander"``.
+
+    Examples
+    --------
+    >>> bool(check_shamed_role("bystander"))
+    False
+    """
+    from .culture import scenario
+
+    if answer is None:
+        return Feedback(None, "replace None with 'target', 'source' (the member who made the remark) or 'bystander'.")
+    given = next((role for role, words in _ROLE_WORDS.items() if _words(answer) in words), None)
+    if given is None:
+        return Feedback(False, f"answer 'target', 'source' or 'bystander', not {answer!r}.")
+    end = {r: scenario(response=r).summary()["end"].xs("cohesion", level="measure") for r in ("shaming", "addressed")}
+    drop = end["shaming"] - end["addressed"]
+    worst = drop.idxmin()
+    if given == worst:
+        return Feedback(True, f"{_ROLE_NAMES[worst]}: bond with the group {-drop[worst]:.2f} points lower at the end when the leader "
+                              "shames rather than addresses the remark; a shaming response is a new rupture of its own.")  # fmt: skip
+    return Feedback(False, f"{_ROLE_NAMES[given]}: {-drop[given]:.2f} points lower. Compare the bond with the group at the end for "
+                           "response 'shaming' and 'addressed', role by role.")  # fmt: skip
+
+
+def check_addressing_facet(answer: str | None, value: float = 0.95) -> Feedback:
+    """Exercise (notebook 06): which facet of multicultural orientation, raised alone to ``value``, most raises the share addressed?
+
+    With the leader deciding (:func:`gqkit.culture.scenario` with ``response=None``), each of
+    humility, comfort and opportunities in turn at ``value``, the others at their start.
+
+    Examples
+    --------
+    >>> check_addressing_facet(None).correct is None
+    True
+    """
+    from .culture import scenario
+
+    if answer is None:
+        return Feedback(None, "replace None with 'humility', 'comfort' or 'opportunities'.")
+    given = _words(answer).removeprefix("cultural ")
+    if given not in _FACETS:
+        return Feedback(False, f"answer 'humility', 'comfort' or 'opportunities', not {answer!r}.")
+    shares = {facet: scenario(**{facet: value}).responses["addressed"] for facet in _FACETS}
+    best = max(shares.values())
+    if shares[given] == best:
+        return Feedback(True, f"at {value} {given} gets {best:.0%} addressed (the start: {scenario().responses['addressed']:.0%}); "
+                              "it decides whether the leader takes the moment up at all.")  # fmt: skip
+    return Feedback(False, f"at {value} {given} gets {shares[given]:.0%} addressed. Leave the response to the leader, move one facet "
+                           "at a time and read the share addressed above the table.")  # fmt: skip

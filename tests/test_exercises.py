@@ -100,3 +100,37 @@ def test_repair_exercises_on_the_notebook_cohort():
     assert check_definition_gap(best, cohort)
     if abs(gaps["attempt"] - gaps["resolved"]) >= 0.05:
         assert not check_definition_gap(min(gaps, key=gaps.get), cohort)
+
+
+def test_culture_exercises_accept_the_computed_answers_only():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from gqkit.culture import addressed_share, scenario
+    from gqkit.exercises import check_addressing_facet, check_shamed_role, check_unaddressed_share, culture_cohort
+
+    never = 1 - addressed_share(culture_cohort())
+    assert check_unaddressed_share(round(never, 2)) and not check_unaddressed_share(round(never + 0.05, 2))
+    assert not check_unaddressed_share(round(100 * never)) and "not a percentage" in check_unaddressed_share(round(100 * never)).message
+    assert check_unaddressed_share(None).correct is None and not check_unaddressed_share("most")
+    events = pd.DataFrame({"kind": "rupture", "type": "cultural", "group": "g001", "rupture_id": ["r1", "r2", "r3", "r4"], "session": 3,
+                           "level": "MM", "dimension": "identity A", "member": "m02", "source": "m05", "member_named": False,
+                           "response": ["addressed", "not addressed", "not addressed", "shaming"], "resolved": True, "quality": float("nan")})  # fmt: skip
+    toy = SimpleNamespace(events=events, config=SimpleNamespace(culture=SimpleNamespace(dimensions={"identity A": {"visible": True}})))
+    assert check_unaddressed_share(0.5, toy) and not check_unaddressed_share(0.75, toy)  # shaming counts as addressed
+
+    end = {r: scenario(response=r).summary()["end"].xs("cohesion", level="measure") for r in ("shaming", "addressed")}
+    drop = end["shaming"] - end["addressed"]
+    worst = drop.idxmin()
+    assert check_shamed_role(worst) and not check_shamed_role(drop.idxmax())
+    aliases = {"source": ["the member who made the remark", "Made-a-remark", "'source'"], "target": ["Targeted", "the target"], "bystander": ["bystanders"]}
+    assert all(check_shamed_role(alias) for alias in aliases[worst])
+    assert check_shamed_role(None).correct is None and not check_shamed_role("the leader") and "not 'the leader'" in check_shamed_role("the leader").message
+
+    shares = {f: scenario(**{f: 0.95}).responses["addressed"] for f in ("humility", "comfort", "opportunities")}
+    best = max(shares, key=shares.get)
+    assert check_addressing_facet(best) and check_addressing_facet(f"Cultural {best.title()}")
+    assert not check_addressing_facet(min(shares, key=shares.get)) and not check_addressing_facet("empathy")
+    assert check_addressing_facet(None).correct is None
+    assert best == "opportunities"  # the facet that decides whether it is addressed at all (CultureModel)

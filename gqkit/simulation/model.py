@@ -177,9 +177,10 @@ RESPONSE_CODES = {None: -1, "not addressed": 0, "addressed": 1, "shaming": 2}  #
 def _scripted(ruptures: Sequence[Rupture], M: int, S: int, dimensions: Sequence[str]) -> dict[str, np.ndarray]:
     """Scripted ruptures as (S, M, L) arrays shared by every group.
 
-    A scripted repair (``repair``) of a withdrawal or confrontation rupture, or a scripted
-    response (``respond``) to a microaggression, happens at ``Rupture.repaired_at``; a
-    microaggression addressed without a session is addressed in the moment.
+    A scripted repair (``repair``, with its ``quality``) of a withdrawal or confrontation
+    rupture, or a scripted response (``respond``) to a microaggression, happens at
+    ``Rupture.repaired_at``; a microaggression addressed without a session is addressed in the
+    moment, with the quality the leader's humility and comfort give.
     """
     onset = np.zeros((S, M, L), bool)
     repair = np.zeros((S, M, L), bool)
@@ -218,7 +219,7 @@ def _scripted(ruptures: Sequence[Rupture], M: int, S: int, dimensions: Sequence[
             position[m, d] = 1
             position[M if src == LEADER else src, d] = 0
             if r.response in ("addressed", "shaming"):
-                respond[last, m, lv], quality[last, m, lv] = True, r.quality
+                respond[last, m, lv] = True
                 forced[last, m] = True
         elif r.repaired_at is not None:
             repair[r.repaired_at - 1, m, lv], quality[r.repaired_at - 1, m, lv] = True, r.quality
@@ -558,7 +559,6 @@ def respond(w: World, st: State, t: int) -> None:
                      address & by_member & (response_draw(w, "shame", t) < cul.shaming * (1 - humility)))  # fmt: skip
     quality = np.clip(rep.quality_mean + cul.humility_quality * (humility - 0.5) + cul.comfort_quality * (comfort - 0.5)
                       + rep.quality_sd * ndtri(response_draw(w, "quality", t)), 0, 1)  # fmt: skip
-    quality = np.where(script, w.script["quality"][t], quality)
     st.addressed |= address
     log_attempts(st, address, t, quality, address, shame)
     severity = st.severity.copy()

@@ -10,6 +10,9 @@ from .config import LEVELS, RESPONSES, RUPTURE_TYPES
 
 __all__ = ["Rupture"]
 
+DEFAULT_QUALITY = 0.8
+"""The quality of a scripted repair when none is given."""
+
 
 def member_id(number: int) -> str:
     """The id of member ``number`` (1-based) in a simulated group: ``m01``, ``m02``, ..."""
@@ -43,8 +46,10 @@ class Rupture:
         Session at which the leader repairs it; ``None`` leaves it unrepaired. For a
         microaggression addressed (or shamed) by script: the session of the response, which
         may be the onset session (in the moment, the default).
-    quality : float
-        Quality of that repair or response, 0-1; above 0.5 leaves the bond above its old level.
+    quality : float, optional
+        Quality of that repair, 0-1 (default 0.8); above 0.5 leaves the bond above its old
+        level. Not for a microaggression: the quality of a response to one comes from the
+        leader's cultural humility and comfort (``CultureModel``), so it must stay ``None``.
     response : {None, "not addressed", "addressed", "shaming"}
         Microaggressions only: the leader's response, fixed by the script; ``None`` lets the
         simulated leader decide (by multicultural orientation). ``"shaming"`` needs a member
@@ -58,6 +63,8 @@ class Rupture:
     --------
     >>> Rupture(session=5, level="ML", type="withdrawal", member=3, repaired_at=7)
     Rupture(session=5, level='ML', type='withdrawal', member=3, source=None, severity=1.5, repaired_at=7, quality=0.8, response=None, dimension=None)
+    >>> Rupture(session=4, level="MM", type="cultural", member=2, source=5, response="shaming").quality is None
+    True
     >>> Rupture(session=4, level="MM", type="cultural", member=2, source=5, response="addressed").last_session
     4
     """
@@ -69,7 +76,7 @@ class Rupture:
     source: int | None = None
     severity: float = 1.5
     repaired_at: int | None = None
-    quality: float = 0.8
+    quality: float | None = None
     response: str | None = None
     dimension: str | None = None
 
@@ -92,11 +99,13 @@ class Rupture:
             raise GQConfigError("Rupture.source", self.source, "None: a member-leader rupture comes from the leader")
         if not (isinstance(self.severity, numbers.Real) and 0 < self.severity <= 6):
             raise GQConfigError("Rupture.severity", self.severity, "a drop from 0 to 6 answer-scale points")
-        if not (isinstance(self.quality, numbers.Real) and 0 <= self.quality <= 1):
-            raise GQConfigError("Rupture.quality", self.quality, "a quality from 0 to 1")
         if self.type == "cultural":
             self._check_microaggression()
         else:
+            if self.quality is None:
+                object.__setattr__(self, "quality", DEFAULT_QUALITY)
+            if isinstance(self.quality, bool) or not (isinstance(self.quality, numbers.Real) and 0 <= self.quality <= 1):
+                raise GQConfigError("Rupture.quality", self.quality, "a quality from 0 to 1")
             for name in ("response", "dimension"):
                 if getattr(self, name) is not None:
                     raise GQConfigError(f"Rupture.{name}", getattr(self, name), "None: only a cultural rupture (a microaggression) has one")
@@ -108,6 +117,8 @@ class Rupture:
     def _check_microaggression(self) -> None:
         if self.level == "MG":
             raise GQConfigError("Rupture.level", self.level, "ML (a microaggression from the leader) or MM (from another member, the source)")
+        if self.quality is not None:
+            raise GQConfigError("Rupture.quality", self.quality, "None: a response to a microaggression takes its quality from the leader's humility and comfort")
         if self.response is not None and self.response not in RESPONSES:
             raise GQConfigError("Rupture.response", self.response, f"None (the leader decides) or one of {', '.join(map(repr, RESPONSES))}")
         if self.response == "shaming" and self.level != "MM":
