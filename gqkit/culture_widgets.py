@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from PIL import Image as PILImage
 
@@ -65,6 +66,10 @@ def _limits(values: np.ndarray, step: float, span: float) -> tuple[float, float]
     return float(low), float(high)
 
 
+LAYOUT = dict(left=0.055, right=0.99, top=0.76, bottom=0.15, wspace=0.22)
+"""Where the three panels sit, leaving room for the shared legend above them."""
+
+
 def scenario_paths(s: Scenario, *, axes: Sequence[Axes] | None = None, norm_sessions: int = 0) -> Figure:
     """Alliance with the leader, bond with the group and OQ of each role in a scripted microaggression.
 
@@ -100,6 +105,7 @@ def scenario_paths(s: Scenario, *, axes: Sequence[Axes] | None = None, norm_sess
     """
     if axes is None:
         axes = plt.subplots(1, len(MEASURES), figsize=(11.5, 3.9))[1]
+        axes[0].figure.subplots_adjust(**LAYOUT)  # room for the legend above the titles
     figure = axes[0].figure
     paths = s.paths
     present = set(paths["role"])
@@ -111,7 +117,8 @@ def scenario_paths(s: Scenario, *, axes: Sequence[Axes] | None = None, norm_sess
             for role in ROLES:
                 ax.plot([], [], marker=".", gid=f"gq-{role}", zorder=3, **ROLE_STYLES[role])
             ax.axvline(s.rupture.session, color="#555555", linestyle=":", linewidth=1.6, label="onset", gid="gq-onset")
-            ax.axvspan(0.5, 0.5, color=NORMS_COLOUR, alpha=0.18, linewidth=0, label="norm-setting sessions", gid="gq-norms")
+            ax.add_patch(Rectangle((0.5, 0), 0, 1, transform=ax.get_xaxis_transform(), color=NORMS_COLOUR, alpha=0.18, linewidth=0,
+                                   label="norm-setting sessions", gid="gq-norms"))  # a Rectangle on every matplotlib (axvspan's type varies)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("session")
             what, _, detail = MEASURES[measure].partition(" (")
@@ -248,7 +255,7 @@ class ScenarioExplorer(Explorer):
         self.scenario: Scenario | None = None
         self.figure = Figure(figsize=(11.5, 3.9), dpi=72)
         self.axes = tuple(self.figure.subplots(1, len(MEASURES)))
-        self.figure.subplots_adjust(left=0.055, right=0.99, top=0.76, bottom=0.15, wspace=0.22)
+        self.figure.subplots_adjust(**LAYOUT)
         self._canvas = FigureCanvasAgg(self.figure)
         self._background: tuple | None = None  # (what the still parts show, their pixels)
         self._scales: list[tuple[float, float]] | None = None  # each panel's y range so far
