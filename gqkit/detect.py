@@ -651,9 +651,25 @@ class VEpisode(_SeriesRule):
 
 
 # -- sudden gains and losses (Tang & DeRubeis, 1999, as suddengains implements them) -----------
+NORM_SD = {
+    ("PB", "all"): 0.70, ("PB", "MM"): 0.81, ("PB", "ML"): 0.80, ("PB", "MG"): 0.86,
+    ("PW", "all"): 0.75, ("PW", "ML"): 0.82, ("PW", "MG"): 0.89,
+    ("NR", "all"): 0.68, ("NR", "MM"): 0.78, ("NR", "ML"): 0.79, ("NR", "MG"): 0.86,
+}  # fmt: skip
+"""SD of each GQ facet among members at their first session, from gqkit's default model
+(1,000 groups, seed 2026; ``tests/test_detect.py`` regenerates it). The GQ's own norms are
+proprietary; give yours with a rule's ``norm_sd``."""
+
+BEST = {"PB": 7.0, "PW": 7.0, "NR": 1.0}
+"""The best end of each GQ scale on the 1-7 answers: high bond and work, low negative relationship."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Sudden(_SeriesRule):
-    cutoff: float = 0.88
+    cutoff: float | None = None
+    reliability: float = 0.90
+    norm_sd: dict | None = None
+    best: dict | None = None
     pct: float = 0.25
     crit3: bool = True
     alpha: float = 0.05
@@ -664,7 +680,21 @@ class _Sudden(_SeriesRule):
 
     def _check(self) -> None:
         owner = type(self).__name__
-        _check_positive(owner, "cutoff", self.cutoff)
+        if self.cutoff is not None:
+            _check_positive(owner, "cutoff", self.cutoff)
+        if not (isinstance(self.reliability, numbers.Real) and 0 <= self.reliability < 1):
+            raise GQConfigError(f"{owner}.reliability", self.reliability, "a reliability from 0 up to, but not including, 1")
+        for name in ("norm_sd", "best"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, dict) and all(
+                    isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) for v in value.values())):
+                raise GQConfigError(f"{owner}.{name}", value, "None or a dict of scale -> number")
+        if self.norm_sd is not None and not all(v > 0 for v in self.norm_sd.values()):
+            raise GQConfigError(f"{owner}.norm_sd", self.norm_sd, "SDs greater than 0")
+        if self.cutoff is None:
+            missing = [s for s in self.scales if s not in (self.norm_sd or {}) and (s, self.level) not in NORM_SD]
+            if missing:
+                raise GQConfigError(f"{owner}.cutoff", None, f"a cutoff, or norm_sd for {missing} (gqkit has norms for the GQ scales only)")
         _check_positive(owner, "critical_value", self.critical_value)
         if not (isinstance(self.pct, numbers.Real) and -1 <= self.pct <= 1):
             raise GQConfigError(f"{owner}.pct", self.pct, "a share from -1 to 1")
@@ -683,14 +713,16 @@ class _Sudden(_SeriesRule):
         post = np.full(shape, -1)
         provisional = np.zeros(shape, bool)
         k = np.arange(1, max(N - 2, 1))  # 0-based pregain positions; suddengains tests k = 2 .. N-2 (1-based)
+        cutoff = self.cutoffs()
+        best = np.array([{**BEST, **(self.best or {})}.get(s, 0.0) for s in self.scales])
         if len(k) and N >= 4:
             a, b = x[:, k], x[:, k + 1]
             better = w * (a - b)  # improvement from pregain to postgain
             change = better if self.improving else -better
             both = ~np.isnan(a) & ~np.isnan(b)
             with np.errstate(invalid="ignore"):
-                crit["crit1"][:, k + 1] = np.where(both, change >= self.cutoff, np.nan)
-                crit["crit2"][:, k + 1] = np.where(both, change >= self.pct * a, np.nan)
+                crit["crit1"][:, k + 1] = np.where(both, change >= cutoff, np.nan)
+                crit["crit2"][:, k + 1] = np.where(both, change >= self.pct * np.abs(a - best), np.nan)
             # windows of up to three scores before (pregain included) and after (postgain included)
             seen = ~np.isnan(x)
             zero = np.zeros((U, 1, K))
@@ -717,7 +749,7 @@ class _Sudden(_SeriesRule):
             gap = w * (m1 - m2) if self.improving else w * (m2 - m1)
             with np.errstate(invalid="ignore"):
                 crit["crit3"][:, k + 1] = np.where((n1 >= 2) & (n2 >= 2), gap > t_crit * pooled, np.nan)
-            strength[:, k + 1] = change / self.cutoff
+            strength[:, k + 1] = change / cutoff
             raised[:, k + 1] = np.minimum(N - 1, k + 3)[None, :, None]
             provisional[:, k + 1] = (k + 3 > N - 1)[None, :, None]
             pre[:, k + 1], post[:, k + 1] = k[None, :, None], (k + 1)[None, :, None]
@@ -726,6 +758,13 @@ class _Sudden(_SeriesRule):
         criteria = {c: crit[c] for c in used}
         alert = np.nan_to_num(combined, nan=0.0) == 1
         return Evidence(alert=alert, strength=strength, raised=raised, pre=pre, post=post, criteria=criteria, provisional=provisional)
+
+    def cutoffs(self) -> np.ndarray:
+        """Criterion 1's cutoff per watched scale: ``cutoff``, or the RCI from the norm SD and ``reliability``."""
+        if self.cutoff is not None:
+            return np.full(len(self.scales), float(self.cutoff))
+        sds = [(self.norm_sd or {}).get(s, NORM_SD.get((s, self.level))) for s in self.scales]
+        return np.array([rci(sd, self.reliability) for sd in sds])
 
     def combined(self, panel: ScorePanel) -> np.ndarray:
         """The combined flag per interval (1, 0 or NaN), indexed by postgain session."""
@@ -740,9 +779,8 @@ class SuddenLoss(_Sudden):
     Criteria of Tang & DeRubeis (1999) as the R package suddengains 0.7.2 implements them
     (Wiedemann et al., 2020), checked cell by cell against its output in the tests:
 
-    1. the worsening from the pregain to the postgain session is at least ``cutoff`` (a fixed
-       value, or the RCI from :func:`gqkit.rci`);
-    2. it is at least ``pct`` of the pregain score;
+    1. the worsening from the pregain to the postgain session is at least the cutoff;
+    2. it is at least ``pct`` of the room the pregain score had towards the scale's best end;
     3. (``crit3=True``) the mean of up to three scores after the change is worse than the mean
        of up to three before by more than ``t * pooled SD``; ``t`` is the t quantile for
        ``alpha`` and the available df when ``adjust`` (2.776 with all six scores), else
@@ -755,12 +793,46 @@ class SuddenLoss(_Sudden):
     raised only once its full post window is in, so the last intervals of a series are judged
     only by :meth:`detect` on the complete data, as suddengains does.
 
-    **Deliberate difference:** suddengains' losses use ``sg_crit2_pct = .25`` with the gain
-    formula, which makes criterion 2 close to vacuous (a loss passes unless the score *falls*
-    by more than 25%). Here ``pct=0.25`` means what it says -- the worsening is at least 25% of
-    the pregain score; ``pct=-0.25`` reproduces suddengains' default.
+    **Defaults that fit the GQ's scale.** The cutoff is the reliable change index
+    (:func:`gqkit.rci`, Jacobson & Truax, 1991) of each watched facet, from its norm SD
+    (:data:`NORM_SD`: gqkit's default model at members' first sessions, since the GQ's norms
+    are proprietary) and ``reliability``. Criterion 2 measures the loss against the distance
+    from the best end of the bounded 1-7 scale (7 for PB and PW, 1 for NR): a member at 5.2 on
+    PB has 1.8 points to lose bond from, not 5.2. On 300 simulated groups without any
+    rupture the defaults flag about 4% of members (Vittengl et al., 2015 found 4.6-11% for
+    sudden-change rules on series without change); the suddengains-style cutoff of 0.88 on
+    the raw score flagged none.
 
-    The default ``cutoff`` 0.88 is ``rci(1.0, .90)`` on the 1-7 scale (assumed norms).
+    Parameters
+    ----------
+    cutoff : float, optional
+        Criterion 1's cutoff for every watched scale; ``None`` (default): the RCI of each
+        watched facet from ``norm_sd`` and ``reliability``.
+    reliability : float
+        Reliability for the RCI (0.90: an assumed GQ subscale alpha).
+    norm_sd : dict, optional
+        Scale -> norm SD, replacing :data:`NORM_SD` (needed for scales other than the GQ's
+        when ``cutoff`` is None).
+    best : dict, optional
+        Scale -> best possible score, for criterion 2 (defaults: :data:`BEST` for the GQ
+        scales, 0 for any other scale -- suddengains' reading, a share of the score itself).
+    pct : float
+        Criterion 2's share. **Deliberate difference:** suddengains' losses use
+        ``sg_crit2_pct = .25`` with the gain formula, which makes criterion 2 nearly vacuous
+        (a loss passes unless the score *falls* by more than 25%); here ``pct`` means what it
+        says, and ``pct=-0.25`` with ``best={scale: 0}`` reproduces suddengains' default.
+    crit3, alpha, adjust, critical_value
+        Criterion 3 and its t quantile, as in suddengains.
+    scales, level : which facets to watch ("all" = subscales).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
+
+    Examples
+    --------
+    >>> round(float(SuddenLoss().cutoffs()[0]), 2)  # PB: rci(0.70, 0.90)
+    0.61
+    >>> SuddenLoss(level="ML").cutoffs().round(2).tolist()
+    [0.69, 0.71, 0.68]
     """
 
     name: ClassVar[str] = "sudden_loss"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gqkit import GQConfigError, GQDataError, Rupture, simulate
 from gqkit.detect import (
     DETECTION_COLUMNS,
+    NORM_SD,
     ChangeAlert,
     DyadDrop,
     FunctionRule,
@@ -23,6 +24,7 @@ from gqkit.detect import (
     VEpisode,
 )
 from gqkit.schema import MAX_SESSION
+from gqkit.scoring import rci
 from gqkit.simulation import group_seeds
 
 RULES = [
@@ -128,8 +130,14 @@ def test_v_episode_claims_the_drop_and_alerts_at_the_rebound():
 
 def test_sudden_loss_relative_criterion_means_what_it_says():
     s = _one({1: 6, 2: 6, 3: 6, 4: 3, 5: 3, 6: 3})  # a 50% drop
-    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.25).detect(s)["onset"].tolist() == [4]
-    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.6).detect(s).empty
+    # on the GQ scale the loss is measured against the room to the best end (7): 3 points of 1
+    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.6).detect(s)["onset"].tolist() == [4]
+    # suddengains' reading, a share of the score itself (best end 0), asks for more than 50%
+    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.25, best={"PB": 0}).detect(s)["onset"].tolist() == [4]
+    assert SuddenLoss(scales=("PB",), cutoff=1.0, pct=0.6, best={"PB": 0}).detect(s).empty
+    small = _one({1: 5, 2: 5, 3: 5, 4: 4, 5: 4, 6: 4})  # 1 point of the 2 left to the best end
+    assert SuddenLoss(scales=("PB",), cutoff=0.9, pct=0.5).detect(small)["onset"].tolist() == [4]
+    assert SuddenLoss(scales=("PB",), cutoff=0.9, pct=0.6).detect(small).empty
     out = SuddenLoss(scales=("PB",), cutoff=1.0).detect(s)
     assert out[["session", "pre", "post"]].values.tolist() == [[6, 3, 4]]  # raised once the post window is complete
     assert {"crit1", "crit2", "crit3"} <= set(out.columns) and str(out["crit3"].dtype) == "boolean"
@@ -376,3 +384,24 @@ def test_from_columns_takes_list_likes_and_refuses_repeated_columns():
     assert panel.facets == (("bdi", "all"), ("phq", "all"))
     with pytest.raises(GQDataError, match="column 'bdi': expected each column name once"):
         ScorePanel.from_columns(pd.concat([t, t[["bdi"]]], axis=1), ["bdi"], group=None, member="id", session="week")
+
+
+def test_sudden_loss_defaults_come_from_the_norms_of_the_watched_facets():
+    rule = SuddenLoss(level="ML")
+    expected = [rci(NORM_SD[(s, "ML")], 0.90) for s in ("PB", "PW", "NR")]
+    np.testing.assert_allclose(rule.cutoffs(), expected)
+    assert SuddenLoss(norm_sd={"PB": 1.0, "PW": 1.0, "NR": 1.0}).cutoffs() == pytest.approx([rci(1.0, 0.9)] * 3)
+    assert SuddenLoss(cutoff=0.5).cutoffs().tolist() == [0.5] * 3
+    with pytest.raises(GQConfigError, match=r"SuddenLoss.cutoff=None .*norm_sd for \['bdi'\]"):
+        SuddenLoss(scales=("bdi",), worse={"bdi": 1})
+    with pytest.raises(GQConfigError, match="SuddenLoss.reliability=1"):
+        SuddenLoss(reliability=1)
+
+
+def test_the_norm_table_is_the_default_models_first_sessions():
+    """NORM_SD regenerates from gqkit's default model (1,000 groups, seed 2026), to 2 decimals."""
+    from gqkit import norms, simulate
+
+    scores = simulate(n_groups=1000, seed=2026, feedback=False).scores()
+    table = norms(scores[scores["session"] == 1]).set_index(["scale", "level"])["sd"].round(2)
+    assert table.to_dict() == pytest.approx(NORM_SD, abs=0.005)
