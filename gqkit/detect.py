@@ -832,7 +832,7 @@ class SuddenLoss(_Sudden):
     >>> round(float(SuddenLoss().cutoffs()[0]), 2)  # PB: rci(0.70, 0.90)
     0.61
     >>> SuddenLoss(level="ML").cutoffs().round(2).tolist()
-    [0.69, 0.71, 0.68]
+    [0.7, 0.72, 0.69]
     """
 
     name: ClassVar[str] = "sudden_loss"
