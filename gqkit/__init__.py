@@ -13,6 +13,7 @@ from .scoring import norms, rci, reliability, score
 from .simulation import Cohort, Rupture, SimulationConfig, simulate
 from .examples import list_examples, load_example
 from .trials import Trial, trial
+from .rule_checks import check_rule
 from . import simulation as _simulation  # noqa: F401  (loaded so the aliases below cover it)
 from .simulation import calibration as _calibration  # noqa: F401  (likewise)
 
@@ -33,6 +34,7 @@ __all__ = [
     "Rupture",
     "SimulationConfig",
     "Trial",
+    "check_rule",
     "list_examples",
     "load_example",
     "norms",

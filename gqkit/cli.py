@@ -28,11 +28,7 @@ from .io import read_responses
 from .scoring import score
 from .simulation import Cohort, SimulationConfig, simulate
 
-RULES = {
-    cls.name: cls
-    for cls in (rules_module.StatusAlert, rules_module.ChangeAlert, rules_module.VEpisode, rules_module.SuddenLoss,
-                rules_module.SuddenGain, rules_module.GroupDrop, rules_module.DyadDrop)  # fmt: skip
-}
+RULES = rules_module.RULES
 
 
 class _Parser(argparse.ArgumentParser):

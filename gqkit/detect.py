@@ -1,7 +1,11 @@
 """Causal rupture-detection rules: one interface, many rules.
 
 A rule is a small frozen, keyword-only dataclass whose fields are its parameters
-(:meth:`Rule.get_params`; a changed copy comes from :meth:`Rule.set_params`). Its work is done
+(:meth:`Rule.get_params`, as scikit-learn reads them, so ``sklearn.base.clone`` works; a changed
+copy comes from :meth:`Rule.replace`). :class:`Rule` is abstract: a rule implements
+:meth:`Rule.watched` and :meth:`Rule.evidence`. :data:`RULES` lists the built-in rules by name
+(the CLI, the explorers and the exercises read it), and :func:`gqkit.rule_checks.check_rule`
+runs the conformance checks on any rule, a researcher's own included. Its work is done
 on a :class:`ScorePanel` -- scores as an array of units (group x member) x sessions x facets --
 so the same code serves researchers (:meth:`Rule.detect` on a tidy ``scores`` table) and the
 simulator, whose leader sees, session by session, the alerts a rule raises from the data up to
@@ -19,6 +23,7 @@ symptom score such as the BDI) and -1 when lower is worse (PB, PW).
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import numbers
 import warnings
@@ -36,7 +41,10 @@ from .schema import GROUP, MEMBER, SESSION, Column, require_columns
 from .scoring import rci
 
 __all__ = [
+    "BEST",
     "DETECTION_COLUMNS",
+    "NORM_SD",
+    "RULES",
     "ChangeAlert",
     "DyadDrop",
     "Evidence",
@@ -206,33 +214,60 @@ class Evidence:
 
 
 # -- the interface ----------------------------------------------------------------------------
-class Rule:
+class Rule(abc.ABC):
     """Base class of every rule; subclasses are frozen keyword-only dataclasses.
 
     A subclass sets ``name`` and implements :meth:`watched` (the facets it reads) and
     :meth:`evidence`. ``level`` of a detection is the facet's level, or "all" when the rule
-    makes no claim about the level.
+    makes no claim about the level. ``finds_ruptures`` is False for a rule that looks for
+    something else (sudden gains). :func:`gqkit.rule_checks.check_rule` checks a rule keeps
+    the contract.
     """
 
     name: ClassVar[str] = "rule"
     group_level: ClassVar[bool] = False  # True: alerts name a group, not a member
+    finds_ruptures: ClassVar[bool] = True
 
-    def get_params(self) -> dict[str, Any]:
-        """The rule's parameters by name."""
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The rule's parameters by name (``deep`` is accepted for scikit-learn; rules hold no rules).
+
+        Examples
+        --------
+        >>> ChangeAlert().get_params()["threshold"]
+        0.88
+        """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
 
-    def set_params(self, **params: Any) -> Rule:
-        """A copy with some parameters changed (rules are immutable)."""
+    def replace(self, **params: Any) -> Rule:
+        """A copy with some parameters changed, checked like a new rule (rules are immutable).
+
+        Examples
+        --------
+        >>> ChangeAlert().replace(threshold=0.5).threshold
+        0.5
+        """
         unknown = sorted(set(params) - set(self.get_params()))
         if unknown:
             raise GQConfigError(unknown[0], params[unknown[0]], f"a parameter of {type(self).__name__}: {', '.join(sorted(self.get_params()))}")
         return dataclasses.replace(self, **params)  # type: ignore[type-var]
 
-    def watched(self, panel: ScorePanel) -> list[int]:
-        raise NotImplementedError
+    def set_params(self, **params: Any) -> Rule:
+        """Refused: scikit-learn's ``set_params`` changes an estimator in place, and rules are immutable.
 
+        Raises
+        ------
+        GQConfigError
+            Always, pointing to :meth:`replace`, which returns the changed copy.
+        """
+        raise GQConfigError(f"{type(self).__name__}.set_params", params, "rule.replace(...), which returns the changed copy (rules are immutable)")
+
+    @abc.abstractmethod
+    def watched(self, panel: ScorePanel) -> list[int]:
+        """Positions in ``panel.facets`` of the facets the rule reads, in the order of its evidence."""
+
+    @abc.abstractmethod
     def evidence(self, panel: ScorePanel) -> Evidence:
-        raise NotImplementedError
+        """What the rule finds on a panel (see :class:`Evidence`); it must use data up to each alert's ``raised`` session only."""
 
     def alerts_now(self, panel: ScorePanel) -> np.ndarray:
         """Boolean per unit: does the rule raise an alert at the panel's last session?"""
@@ -849,6 +884,7 @@ class SuddenGain(_Sudden):
 
     name: ClassVar[str] = "sudden_gain"
     improving: ClassVar[bool] = True
+    finds_ruptures: ClassVar[bool] = False  # gains, not ruptures
 
 
 # -- several members at once ------------------------------------------------------------------------
@@ -983,3 +1019,9 @@ class FunctionRule(Rule):
 
     def detect(self, scores: pd.DataFrame | ScorePanel) -> pd.DataFrame:
         return super().detect(scores).assign(rule=self.label)
+
+
+RULES: dict[str, type[Rule]] = {cls.name: cls for cls in (StatusAlert, ChangeAlert, VEpisode, SuddenLoss, SuddenGain, GroupDrop, DyadDrop)}
+"""The built-in rules by name, the one list the CLI, the explorers and the exercises offer
+(those with ``finds_ruptures`` when the task is finding ruptures). Each works with its defaults;
+:class:`FunctionRule` is not listed, since it needs a function."""

@@ -248,7 +248,7 @@ def sweep(rule: Rule, param: str, values: Iterable[object], cohort: Cohort, tole
     scores = cohort.scores()
     rows = []
     for value in values:
-        variant = rule.set_params(**{param: value})
+        variant = rule.replace(**{param: value})
         table = evaluate(cohort, variant.detect(scores), tolerance)
         rows.append({"rule": rule.name, "param": param, "value": value, **table.iloc[0].drop(["scope", "key"]).to_dict()})
     return pd.DataFrame(rows)

@@ -492,8 +492,7 @@ class DetectionExplorer(Explorer):
         from .evaluate import evaluate, pointwise
 
         self._evaluate, self._pointwise = evaluate, pointwise
-        self._classes = {cls.name: cls for cls in (rules_module.StatusAlert, rules_module.ChangeAlert, rules_module.VEpisode,
-                                                   rules_module.SuddenLoss, rules_module.GroupDrop, rules_module.DyadDrop)}  # fmt: skip
+        self._classes = {name: cls for name, cls in rules_module.RULES.items() if cls.finds_ruptures}
         if not isinstance(cohort, Cohort):
             raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (e.g. load_example('course'))")
         self.cohort = cohort
