@@ -25,7 +25,7 @@ from .schema import DETECTIONS, GROUP, MEMBER, SESSION, Column, Schema
 from .simulation.config import LEVELS
 from .simulation import Cohort, SimulationConfig, simulate
 
-__all__ = ["Matching", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
+__all__ = ["OUTCOMES", "Matching", "alert_outcomes", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
 
 _FORBIDDEN = 1e9  # cost of a pair that may not match; far above any sum of allowed delays
 
@@ -132,6 +132,46 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     eligible_for_found = set(pairs.loc[pairs["r"].isin(match_r), "d"])
     det_out["redundant"] = ~det_out["matched"] & det_out.index.isin(eligible_for_found)
     return Matching(truth_out, det_out)
+
+
+OUTCOMES = ("hit", "redundant", "late", "false alarm")
+"""What an alert was, given the truth (see :func:`alert_outcomes`)."""
+
+
+def alert_outcomes(matching: Matching, tolerance: tuple[int, int] = (0, 3)) -> pd.DataFrame:
+    """Each detection of a matching with what it was: hit, redundant, late or false alarm.
+
+    A **hit** found a rupture; a **redundant** alert is about a rupture another alert already
+    found; a **late** alert is about a rupture of the same member (or pair) that began earlier
+    and was missed, but claims an onset beyond the tolerance window; anything else is a **false
+    alarm**. Late alerts count as false alarms in :func:`evaluate`'s precision; this separates
+    them, because a rule that is right but slow needs a wider window, not a stricter threshold.
+
+    Returns
+    -------
+    DataFrame
+        ``matching.detections`` with an ``outcome`` column (one of :data:`OUTCOMES`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> truth = pd.DataFrame({"group": "g", "member": "a", "session": [3], "kind": "rupture", "level": "ML",
+    ...                       "type": "withdrawal", "source": "leader", "rupture_id": ["r1"]})
+    >>> found = pd.DataFrame({"group": "g", "member": ["a", "b"], "session": [9, 4], "onset": [9, 4], "level": "all"})
+    >>> alert_outcomes(match_events(truth, found, (0, 2)), (0, 2))["outcome"].tolist()
+    ['late', 'false alarm']
+    """
+    _, high = _check_tolerance(tolerance)
+    det = matching.detections
+    missed = matching.truth[~matching.truth["found"].astype(bool)]
+    outcome = np.where(det["matched"], "hit", np.where(det["redundant"], "redundant", "false alarm")).astype(object)
+    candidates = det.reset_index(names="d").merge(missed[["group", "member", "source", "level", "session"]], on="group", suffixes=("", "_rupture"))
+    same = (candidates["member"].isna() | (candidates["member"] == candidates["member_rupture"])
+            | ((candidates["level_rupture"] == "MM") & (candidates["member"] == candidates["source"])))  # fmt: skip
+    late = candidates[same.fillna(False).to_numpy(bool) & (candidates["onset"] > candidates["session_rupture"] + high).to_numpy()]
+    is_late = det.index.isin(late["d"]) & (outcome == "false alarm")
+    outcome[is_late] = "late"
+    return det.assign(outcome=outcome)
 
 
 def _metrics(truth: pd.DataFrame, detections: pd.DataFrame, exposure: float) -> dict[str, float]:

@@ -23,7 +23,7 @@ from PIL import Image as PILImage
 
 from .errors import GQConfigError, GQDataError
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument, instrument_or_default
-from .plots import heatmap_grid, level_heatmaps, mark_heatmap, trajectories
+from .plots import detection_grid, heatmap_grid, level_heatmaps, mark_heatmap, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulation import Cohort, Rupture, simulate
 from .simulation.config import LEVELS, RUPTURE_TYPES
@@ -465,18 +465,28 @@ _KNOBS = {
     "change": ("threshold", lambda v: {"threshold": v}, (0.2, 2.5, 0.05), 0.88),
     "status": ("cutoff PB/PW (NR mirrored)", lambda v: {"cutoffs": {"PB": v, "PW": v - 0.2, "NR": 7.6 - v}}, (2.5, 5.5, 0.1), 4.0),
     "v_episode": ("k (SDs)", lambda v: {"k": v}, (0.5, 3.0, 0.1), 1.0),
-    "sudden_loss": ("cutoff", lambda v: {"cutoff": v}, (0.2, 2.5, 0.05), 0.88),
+    "sudden_loss": ("reliability (cutoff = RCI)", lambda v: {"reliability": v}, (0.5, 0.98, 0.01), 0.90),
     "group_drop": ("threshold", lambda v: {"threshold": v}, (0.1, 1.5, 0.05), 0.5),
     "dyad_drop": ("threshold", lambda v: {"threshold": v}, (0.2, 2.0, 0.05), 0.7),
 }
 
+_LEVEL_CHOICES = [("the rule's own", ""), ("no claim (subscales)", "all"), *[(LEVEL_NAMES[lv], lv) for lv in LEVELS]]
+
 
 class DetectionExplorer(Explorer):
-    """Pick a rule, move its threshold, and watch precision, recall and delay change.
+    """Pick a rule and the level it watches, move its threshold, and see precision, recall and the alerts.
 
     Scores a cohort's injected truth event by event (:func:`gqkit.evaluate.evaluate`) and, for
-    contrast, session by session (:func:`gqkit.evaluate.pointwise`). The controls are
-    ``"rule"``, ``"knob"`` (its range, label and start follow the rule) and ``"tolerance"``.
+    contrast, session by session (:func:`gqkit.evaluate.pointwise`), and draws one group's
+    members x sessions with the ruptures and the rule's alerts over them
+    (:func:`gqkit.plots.detection_grid`). The controls are ``"rule"``, ``"level"`` (the rule's
+    own, no claim, or one of MM, ML, MG: the rule then watches the scales that have items
+    there and claims that level), ``"knob"`` (its range, label and start follow the rule),
+    ``"tolerance"`` and ``"group"`` (the group drawn).
+
+    A rule that watches the subscales ("all") makes no claim about the level, so the metrics
+    by level count only its recall there; a rule that watches one level claims it, so its
+    precision by level is defined too.
 
     Examples
     --------
@@ -485,29 +495,44 @@ class DetectionExplorer(Explorer):
     >>> ex.controls["knob"].value = 2.0
     >>> bool(ex.metrics.loc[("overall", "all"), "detections"] <= 23)
     True
+    >>> ex.controls["level"].value = "MM"  # the scales with member-member items
+    >>> ex.rule().level, ex.rule().scales
+    ('MM', ('PB', 'NR'))
+    >>> ex.controls["knob"].value = 0.5
+    >>> set(ex.detections["level"])
+    {'MM'}
     """
 
-    def __init__(self, cohort: Cohort, *, rule: str = "change", tolerance: int = 3):
+    def __init__(self, cohort: Cohort, *, rule: str = "change", level: str = "", tolerance: int = 3):
         from . import detect as rules_module
-        from .evaluate import evaluate, pointwise
+        from .evaluate import evaluate, match_events, pointwise
 
-        self._evaluate, self._pointwise = evaluate, pointwise
+        self._evaluate, self._pointwise, self._match = evaluate, pointwise, match_events
         self._classes = {name: cls for name, cls in rules_module.RULES.items() if cls.finds_ruptures}
         if not isinstance(cohort, Cohort):
             raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (e.g. load_example('course'))")
         self.cohort = cohort
         self.scores = cohort.scores()
+        self._facets = set(cohort.instrument.facets)
         W = widgets
+        groups = list(cohort.groups["group"])
         controls = {
             "rule": W.Dropdown(options=list(_KNOBS), description="rule"),
+            "level": W.Dropdown(options=_LEVEL_CHOICES, description="level"),
             "knob": W.FloatSlider(description="threshold", continuous_update=False, style={"description_width": "initial"}),
             "tolerance": W.IntSlider(min=0, max=6, description="window k", continuous_update=False),
+            "group": W.Dropdown(options=groups, description="group drawn"),
         }
         self.table = W.HTML()
+        self.image = W.Image(format="png")
+        self.figure = Figure(figsize=(9.5, 3.6))
+        FigureCanvasAgg(self.figure)
         self.metrics = pd.DataFrame()
         self.detections = pd.DataFrame()
         self._knob_rule: str | None = None  # the rule the knob is set up for
-        super().__init__(controls, [W.HBox(list(controls.values()))], [self.table], given={"rule": rule, "tolerance": tolerance})
+        self._drawn: tuple | None = None  # what the picture shows
+        rows = [W.HBox([controls["rule"], controls["level"], controls["knob"]]), W.HBox([controls["tolerance"], controls["group"]])]
+        super().__init__(controls, rows, [self.image, self.table], given={"rule": rule, "level": level, "tolerance": tolerance, "group": groups[0]})
 
     def _fit(self) -> None:
         """After a change of rule, give the knob that rule's label, range and start."""
@@ -522,21 +547,49 @@ class DetectionExplorer(Explorer):
 
     def rule(self):
         """The rule the controls describe."""
-        name = self.controls["rule"].value
-        return self._classes[name](**_KNOBS[name][1](self.controls["knob"].value))
+        name, level = self.controls["rule"].value, self.controls["level"].value
+        cls = self._classes[name]
+        params = _KNOBS[name][1](self.controls["knob"].value)
+        if level:
+            scales = tuple(s for s in cls().scales if (s, level) in self._facets)
+            if not scales:
+                raise GQConfigError("level", level, f"a level at which {name} has scales to watch")
+            params.update(level=level, scales=scales)
+        return cls(**params)
 
     def _redraw(self) -> None:
-        self.detections = self.rule().detect(self.scores)
+        rule = self.rule()
+        self.detections = rule.detect(self.scores)
         k = self.controls["tolerance"].value
         self.metrics = self._evaluate(self.cohort, self.detections, (0, k)).set_index(["scope", "key"])
         shown = self.metrics.loc[[("overall", "all"), ("level", "MM"), ("level", "ML"), ("level", "MG")],
                                  ["ruptures", "found", "recall", "detections", "precision", "f1", "false_alarms_per_100", "median_delay"]]  # fmt: skip
         point = self._pointwise(self.cohort, self.detections)
+        claim = (f"{rule.name} watches level {rule.level} and claims it: precision by level counts its alerts there."
+                 if rule.level != "all" else
+                 f"{rule.name} watches the subscales and makes no level claim: by level, only recall is defined (precision shows -).")  # fmt: skip
         self.table.value = (
             shown.round(2).to_html(classes="gq-metrics", na_rep="-")
+            + f"<p>{html.escape(claim)}</p>"
             + f"<p>Session by session instead (the trap): recall {point['recall']:.2f}, precision {point['precision']:.2f}"
             f" over {point['ruptured_member_sessions']} ruptured member-sessions.</p>"
         )
+        self._draw(self._match(self.cohort, self.detections, (0, k)), (0, k))
+
+    def _draw(self, matching, tolerance: tuple[int, int]) -> None:
+        group = self.controls["group"].value
+        g = list(self.cohort.groups["group"]).index(group)
+        if not self.figure.axes:
+            self.figure.add_subplot()
+            self.figure.subplots_adjust(left=0.1, right=0.8, top=0.9, bottom=0.14)
+        ax = self.figure.axes[0]
+        M = self.cohort.attended.shape[1]
+        detection_grid(matching, group=group, members=[f"m{i + 1:02d}" for i in range(M)], n_sessions=self.cohort.attended.shape[2],
+                       attended=self.cohort.attended[g], ax=ax, tolerance=tolerance)  # fmt: skip
+        drawn = (group, tuple(c.get_offsets().tobytes() for c in ax.collections))
+        if drawn != self._drawn:  # a change that leaves this group's marks as they were needs no new picture
+            self.image.value = figure_png(self.figure)
+            self._drawn = drawn
 
 
 class RepairExplorer(Explorer):

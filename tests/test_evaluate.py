@@ -223,3 +223,15 @@ def test_odd_matching_inputs_are_named(call, error, fragment):
     found = ChangeAlert().detect(course.scores())
     with pytest.raises(error, match=re.escape(fragment)):
         call(course, found)
+
+
+def test_alert_outcomes_by_hand():
+    from gqkit.evaluate import alert_outcomes
+
+    truth = pd.DataFrame({"group": "g", "member": ["a", "b", "c"], "session": [3, 3, 2], "kind": "rupture", "level": ["ML", "MM", "ML"],
+                          "type": "withdrawal", "source": ["leader", "d", "leader"], "rupture_id": ["r1", "r2", "r3"]})  # fmt: skip
+    found = pd.DataFrame({"group": "g", "member": ["a", "b", "d", "c", "e"], "session": [4, 3, 4, 12, 5], "onset": [4, 3, 4, 12, 5],
+                          "level": "all"})  # fmt: skip
+    out = alert_outcomes(match_events(truth, found, (0, 2)), (0, 2))
+    # a: hit; b and d: one hit, the pair's other member redundant; c: too late for its missed rupture; e: no rupture
+    assert out.sort_values("member")["outcome"].tolist() == ["hit", "hit", "late", "redundant", "false alarm"]

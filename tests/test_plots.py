@@ -95,3 +95,21 @@ def test_trial_change_draws_each_arm_side_by_side():
     plt.close(ax.figure)
     with pytest.raises(GQConfigError, match="by"):
         trial_change(trial, by="ruptured")
+
+
+def test_detection_grid_moves_its_marks_on_a_second_call():
+    from gqkit import load_example
+    from gqkit.detect import ChangeAlert
+    from gqkit.evaluate import match_events
+    from gqkit.plots import OUTCOME_STYLES, detection_grid
+
+    c = load_example("course")
+    members = [f"m{i:02d}" for i in range(1, 9)]
+    loose = match_events(c, ChangeAlert(threshold=0.3).detect(c.scores()))
+    ax = detection_grid(loose, group="g001", members=members, n_sessions=16, attended=c.attended[0])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(OUTCOME_STYLES)
+    many = sum(len(col.get_offsets()) for col in ax.collections)
+    strict = match_events(c, ChangeAlert(threshold=2.4).detect(c.scores()))
+    detection_grid(strict, group="g001", members=members, n_sessions=16, attended=c.attended[0], ax=ax)
+    assert len(ax.collections) == len(OUTCOME_STYLES) and len(ax.get_images()) == 1  # moved, not drawn again
+    assert sum(len(col.get_offsets()) for col in ax.collections) < many

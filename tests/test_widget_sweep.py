@@ -225,6 +225,8 @@ def detection_agrees(ex: DetectionExplorer) -> None:
     pd.testing.assert_frame_equal(ex.detections, rule.detect(ex.scores))
     expected = evaluate(ex.cohort, ex.detections, (0, ex.controls["tolerance"].value)).set_index(["scope", "key"])
     pd.testing.assert_frame_equal(ex.metrics, expected)
+    level = ex.controls["level"].value
+    assert rule.level == (level or type(rule)().level) and ex.image.value[:4] == b"\x89PNG"
 
 
 def repair_agrees(ex: RepairExplorer) -> None:
@@ -258,7 +260,8 @@ CASES: dict[str, tuple[Callable[[], widgets.Widget], Callable, list[list[Step]]]
     "detection": (lambda: DetectionExplorer(COURSE), detection_agrees, [
         [("knob", end), ("rule", rule)] for rule in ("status", "v_episode", "sudden_loss", "group_drop", "dyad_drop", "change")
         for end in (TOP, BOTTOM)
-    ] + [[("tolerance", BOTTOM), ("rule", "status"), ("knob", TOP), ("tolerance", TOP)]]),
+    ] + [[("tolerance", BOTTOM), ("rule", "status"), ("knob", TOP), ("tolerance", TOP)],
+         [("level", "MM"), ("rule", "group_drop"), ("level", "ML"), ("rule", "dyad_drop"), ("level", "MG"), ("group", "g012"), ("level", "")]]),
     "repair": (lambda: RepairExplorer(n_groups=2), repair_agrees, [
         [("repair_session", RepairExplorer.NEVER), ("quality", BOTTOM), ("repair_session", BOTTOM), ("quality", TOP)],
         [("level", "MM"), ("scale", "PW"), ("severity", TOP), ("repair_session", TOP), ("scale", "NR")],
