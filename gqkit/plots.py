@@ -19,7 +19,7 @@ from .instrument import LEVEL_NAMES, SCALE_NAMES
 from .trials import SUBGROUPS, Trial
 
 __all__ = ["OUTCOME_STYLES", "RUPTURE_COLOUR", "REPAIR_COLOUR", "detection_grid", "heatmap", "heatmap_grid", "level_heatmaps", "mark_heatmap",
-           "trajectories"]
+           "sweep_curve", "trajectories"]
 
 RUPTURE_COLOUR = "#D55E00"  # Okabe-Ito vermillion
 REPAIR_COLOUR = "#009E73"  # Okabe-Ito bluish green
@@ -173,6 +173,52 @@ def detection_grid(matching, *, group: str, members: list[str], n_sessions: int,
         ax.set_xlabel("session")
         ax.set_ylabel("member")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize="small")
+    return ax
+
+
+def sweep_curve(curve: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Precision against recall over a threshold sweep, every setting shown and labelled.
+
+    A setting at which the rule raised no alert has no precision (nothing to be right or wrong
+    about): it is drawn on the recall axis as an open marker and the legend says why, instead
+    of being dropped from the curve.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`gqkit.evaluate.sweep` output (value, recall, precision, detections).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+
+    Examples
+    --------
+    >>> from gqkit import simulate
+    >>> from gqkit.detect import ChangeAlert
+    >>> from gqkit.evaluate import sweep
+    >>> ax = sweep_curve(sweep(ChangeAlert(), "threshold", [0.5, 1.0, 6.0], simulate(n_groups=4, seed=2)))
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['settings with alerts', 'no alerts: precision undefined']
+    """
+    ax = ax if ax is not None else plt.subplots(figsize=(5.5, 4))[1]
+    defined = curve[curve["detections"] > 0]
+    silent = curve[curve["detections"] == 0]
+    ax.plot(defined["recall"], defined["precision"], marker="o", color="#0072B2", label="settings with alerts")
+    ax.scatter(silent["recall"], np.zeros(len(silent)), marker="o", facecolors="none", edgecolors="#D55E00", s=60, zorder=3,
+               label="no alerts: precision undefined", clip_on=False)  # fmt: skip
+    for _, r in curve.iterrows():
+        y = r["precision"] if r["detections"] > 0 else 0.0
+        ax.annotate(f"{r['value']:g}", (r["recall"], y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("recall (share of ruptures found)")
+    ax.set_ylabel("precision (share of alerts that are right)")
+    name = curve["rule"].iloc[0] if len(curve) else ""
+    param = curve["param"].iloc[0] if len(curve) else ""
+    ax.set_title(f"{name}: {param} sweep", fontsize="medium")
+    ax.legend(frameon=False, fontsize="small", loc="lower left")
     return ax
 
 
