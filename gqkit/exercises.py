@@ -3,16 +3,24 @@
 Each check compares the learner's answer with a value computed by gqkit's own functions
 (never a typed-in constant) and returns a :class:`Feedback` that shows as a short message
 in a notebook and is truthy only when the answer is right.
+
+Checks accept the ways a person would reasonably write a right answer and still reject wrong
+ones: a number may come as ``5.38``, ``"5.38"`` or ``"5,38"`` and counts within one unit of the
+last decimal asked for (the feedback says so), so both roundings of a value that ends in 5 pass;
+a share may come as ``0.21``, ``21`` or ``"21%"``; a scale or level as its code or its name in any
+case, spacing or hyphenation (``"MG"``, ``"member-group"``, ``"Member group"``); a rule by its name
+or its class (``"v_episode"``, ``"VEpisode"``, ``"V-episode"``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .instrument import LEVEL_NAMES, Instrument
+from .instrument import LEVEL_NAMES, LEVELS, SCALE_NAMES, SCALES, Instrument
 from .io import read_responses
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulation import Cohort, Rupture, simulate
@@ -73,16 +81,83 @@ def example_member(missing: tuple[str, ...] = ()) -> pd.DataFrame:
     return read_responses(frame, layout="long")
 
 
-def _check_number(answer: object, truth: float, tolerance: float, hint: str) -> Feedback:
-    if answer is None:
+_NUMBER = re.compile(r"^\s*([-+−]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(%?)\s*[^\W\d]*(?:\s+[^\W\d]+)*\s*$")
+
+
+def _as_number(answer: object) -> tuple[float, bool]:
+    """A number from an answer, and whether it was written as a percentage (``"21%"``).
+
+    Accepts numbers and strings such as ``"5.38"``, ``"5,38"``, ``"0.86 points"`` or ``"21 %"``;
+    raises ``ValueError`` for anything else (text, ``True``/``False``, NaN).
+    """
+    if isinstance(answer, bool):
+        raise ValueError(answer)
+    if isinstance(answer, (int, float)):
+        value, percent = float(answer), False
+    else:
+        m = _NUMBER.match(str(answer))
+        if not m:
+            raise ValueError(answer)
+        value, percent = float(m[1].replace(",", ".").replace("−", "-")), m[2] == "%"
+    if not math.isfinite(value):
+        raise ValueError(answer)
+    return value, percent
+
+
+def _unanswered(answer: object) -> bool:
+    return answer is None or (isinstance(answer, str) and not answer.strip())
+
+
+def _check_number(answer: object, truth: float, decimals: int, hint: str, *, share: bool = False,
+                  tolerance: float | None = None) -> Feedback:
+    """Right when within ``tolerance`` of ``truth``: by default one unit of the last decimal asked for.
+
+    With ``share=True`` the question asks for a share from 0 to 1, and ``"21%"`` or ``21`` are read
+    as 0.21.
+    """
+    if _unanswered(answer):
         return Feedback(None, "replace None with your answer and run the cell again.")
+    tolerance = 10.0**-decimals if tolerance is None else tolerance
+    rule = f"answers within {tolerance:g} of the exact value count, so either rounding is fine"
     try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        value, percent = _as_number(answer)
+    except ValueError:
         return Feedback(False, f"expected a number, got {answer!r}.")
-    if math.isfinite(value) and abs(value - truth) <= tolerance:
-        return Feedback(True, f"{truth:.2f} is right.")
-    return Feedback(False, hint)
+    note = ""
+    if share and (percent or 1 < abs(value) <= 100):
+        note = f" (read {answer!r} as the share {value / 100:.{decimals}f})"
+        value /= 100
+    elif percent:
+        return Feedback(False, f"expected a number, not a percentage ({answer!r}).")
+    if abs(value - truth) <= tolerance + 1e-9:
+        return Feedback(True, f"{truth:.{decimals}f} is right{note}; {rule}.")
+    return Feedback(False, f"{hint} ({rule}.){note}")
+
+
+def _tokens(answer: object) -> list[str]:
+    """An answer as lower-case words: any case, dashes, underscores, slashes, x or × between codes."""
+    text = re.sub(r"(?i)(?<=\b[a-z]{2})[x×](?=[a-z]{2}\b)", " ", str(answer))  # PWxML, pw×ml
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)  # ChangeAlert -> Change Alert
+    return re.findall(r"[a-z]+", text.lower().replace("×", " "))
+
+
+_FILLER = {"the", "a", "level", "levels", "facet", "cell", "scale", "subscale", "to", "with", "and", "of", "relationship"}
+_SCALE_WORDS = {"PB": ("pb", "positive bonding", "positive bond", "bonding", "bond"),
+                "PW": ("pw", "positive working", "positive work", "working", "work"),
+                "NR": ("nr", "negative", "negative relationship")}
+_LEVEL_WORDS = {code: (code.lower(), " ".join(LEVEL_NAMES[code].split("-"))) for code in LEVELS} | {"all": ("all", "whole")}
+
+
+def _parse_codes(answer: object) -> tuple[str | None, str | None]:
+    """The scale and level an answer names, each as its code, or None where it names none or several."""
+    text = " ".join(w for w in _tokens(answer) if w not in _FILLER)
+    text = " " + re.sub(r"\b(pb|pw|nr)(mm|ml|mg)\b", r"\1 \2", text) + " "  # pwml -> pw ml
+
+    def find(table: dict[str, tuple[str, ...]]) -> str | None:
+        hits = {code for code, names in table.items() for name in names if f" {name} " in text}
+        return hits.pop() if len(hits) == 1 else None
+
+    return find(_SCALE_WORDS), find(_LEVEL_WORDS)
 
 
 def check_pb_score(answer: float | None) -> Feedback:
@@ -96,30 +171,35 @@ def check_pb_score(answer: float | None) -> Feedback:
     scores = score(example_member())
     truth = scores.query("scale == 'PB' and level == 'all'")["score"].item()
     n = len(Instrument.default().items_of("PB"))
-    return _check_number(answer, truth, 0.005, f"average the member's answers to all {n} PB items (round to 2 decimals).")
+    return _check_number(answer, truth, 2, f"average the member's answers to all {n} PB items and round to two decimals.")
 
 
 def check_missing_facet(answer: str | tuple[str, str] | None, skipped: str = "gq05") -> Feedback:
     """Exercise: which facet loses its score when the member skips ``skipped``?
 
-    Accepts ``"PW ML"``, ``"PW-ML"`` or ``("PW", "ML")``.
+    Accepts the scale and the level as codes or names, in any case, spacing or hyphenation:
+    ``"PW ML"``, ``"PW-ML"``, ``"pw x ml"``, ``("PW", "member-leader")`` or
+    ``"Positive Working, member–leader"``.
     """
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, "replace None with a scale and level, e.g. 'NR MG'.")
-    parts = tuple(answer) if isinstance(answer, tuple) else tuple(str(answer).replace("-", " ").replace("x", " ").split())
-    given = tuple(p.strip().upper() for p in parts)
+    given = _parse_codes(" ".join(map(str, answer)) if isinstance(answer, tuple) else answer)
     scores = score(example_member(missing=(skipped,)), prorate=DEFAULT_PRORATE)
     lost = scores[scores["score"].isna()]
     truth = [(s, lv) for s, lv in zip(lost["scale"], lost["level"])]
     if given in truth:
-        return Feedback(True, f"{given[0]} {given[1]} has too few items to tolerate a missing answer at 20%.")
+        return Feedback(True, f"{given[0]} {given[1]} ({SCALE_NAMES[given[0]]}, {LEVEL_NAMES[given[1]]}) has too few items "
+                              "to tolerate a missing answer at 20%.")  # fmt: skip
+    if None in given:
+        return Feedback(False, f"name one scale ({', '.join(SCALES)}) and one level ({', '.join(LEVELS)}), e.g. 'NR MG'; "
+                               f"could not read both from {answer!r}.")  # fmt: skip
     return Feedback(False, f"look up the scale and level of {skipped}, then count that cell's items.")
 
 
 def check_rci(answer: float | None, sd: float = 1.0, reliability: float = 0.90) -> Feedback:
     """Exercise: the smallest reliable change for a score with this SD and reliability."""
     truth = rci(sd, reliability)
-    return _check_number(answer, truth, 0.01, "use 1.96 * sqrt(2) * SD * sqrt(1 - reliability).")
+    return _check_number(answer, truth, 2, "use 1.96 * sqrt(2) * SD * sqrt(1 - reliability), two decimals.")
 
 
 def mystery_group() -> Cohort:
@@ -134,22 +214,29 @@ def _mystery_truth() -> pd.Series:
 
 
 def check_mystery_level(answer: str | None) -> Feedback:
-    """Exercise: at which level (MM, ML or MG) is the mystery group's rupture?"""
-    if answer is None:
+    """Exercise: at which level (MM, ML or MG) is the mystery group's rupture? Code or name, any case."""
+    if _unanswered(answer):
         return Feedback(None, "replace None with 'MM', 'ML' or 'MG'.")
     truth = _mystery_truth()["level"]
-    if str(answer).strip().upper() == truth:
+    scale, given = _parse_codes(answer)
+    if given not in LEVELS:
+        return Feedback(False, f"answer 'MM', 'ML' or 'MG' (or member-member, member-leader, member-group), not {answer!r}.")
+    if given == truth:
         return Feedback(True, f"the rupture is {LEVEL_NAMES[truth]}.")
     return Feedback(False, "compare the three heatmaps around the session where one row darkens; which level moves most?")
 
 
 def check_mystery_member(answer: int | str | None) -> Feedback:
-    """Exercise: which member is strained? Accepts 4 or 'm04'."""
-    if answer is None:
+    """Exercise: which member is strained? Accepts 4, '4', 'm04', 'M4' or 'member 4'."""
+    if _unanswered(answer):
         return Feedback(None, "replace None with a member number or id, e.g. 2 or 'm02'.")
     truth = _mystery_truth()["member"]
-    given = str(answer).strip().lower()
-    if given == truth or given.lstrip("m").lstrip("0") == truth.lstrip("m").lstrip("0"):
+    if isinstance(answer, float) and answer.is_integer():
+        answer = int(answer)
+    digits = re.fullmatch(r"\s*(?:member\s*)?m?\s*0*(\d+)\s*", str(answer).lower()) if not isinstance(answer, bool) else None
+    if digits is None:
+        return Feedback(False, f"answer with a member number or id, e.g. 2 or 'm02', not {answer!r}.")
+    if int(digits[1]) == int(truth.lstrip("m")):
         return Feedback(True, f"{truth} is the strained member.")
     return Feedback(False, "look for the row whose colour changes from one session on and stays changed.")
 
@@ -163,7 +250,8 @@ def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule:
     cohort = cohort or load_example("course")
     rule = rule or ChangeAlert()
     truth = evaluate(cohort, rule.detect(cohort.scores())).iloc[0]["recall"]
-    return _check_number(answer, truth, 0.005, "found ruptures divided by all injected ruptures (each rupture counts once, however many alerts it got).")
+    return _check_number(answer, truth, 2, "found ruptures divided by all injected ruptures (each rupture counts once, however many alerts it got).",
+                         share=True)  # fmt: skip
 
 
 def check_best_mg_rule(answer: str | None) -> Feedback:
@@ -172,14 +260,21 @@ def check_best_mg_rule(answer: str | None) -> Feedback:
     from .evaluate import evaluate
     from .examples import load_example
 
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, "replace None with a rule name, e.g. 'change'.")
+    rules = [detect.StatusAlert(), detect.ChangeAlert(), detect.VEpisode(), detect.SuddenLoss(), detect.GroupDrop(), detect.DyadDrop()]
+    names = {}
+    for r in rules:  # 'v_episode', 'VEpisode', 'V-episode', 'change alert', 'ChangeAlert' ...
+        for alias in (r.name, type(r).__name__, f"{r.name} alert", f"{r.name} rule"):
+            names["".join(_tokens(alias))] = r.name
+    given = names.get("".join(_tokens(answer)))
+    if given is None:
+        return Feedback(False, f"answer with a rule name ({', '.join(r.name for r in rules)}), not {answer!r}.")
     cohort = load_example("course")
     scores = cohort.scores()
-    rules = [detect.StatusAlert(), detect.ChangeAlert(), detect.VEpisode(), detect.SuddenLoss(), detect.GroupDrop(), detect.DyadDrop()]
     recall = {r.name: evaluate(cohort, r.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"] for r in rules}
     best = max(recall, key=recall.get)
-    if str(answer).strip().lower() == best:
+    if given == best:
         return Feedback(True, f"{best} finds {recall[best]:.0%} of the member-group ruptures.")
     return Feedback(False, "evaluate each rule on load_example('course') and compare the recall in the ('level', 'MG') row.")
 
@@ -199,14 +294,16 @@ def check_unresolved_members(answer: int | None, cohort: Cohort | None = None) -
     Open means neither ended by a repair nor faded on its own; read it from the members table
     (``n_ruptures``, ``n_repaired``, ``n_faded``).
     """
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, "replace None with a number of members and run the cell again.")
     members = (cohort or repair_cohort()).members
     truth = int(((members["n_ruptures"] - members["n_repaired"] - members["n_faded"]) > 0).sum())
     try:
-        given = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        given, percent = _as_number(answer)
+    except ValueError:
         return Feedback(False, f"expected a number of members, got {answer!r}.")
+    if percent:
+        return Feedback(False, f"count members (a whole number), not a percentage ({answer!r}).")
     if given == truth:
         return Feedback(True, f"{truth} members still had an open rupture when the group ended.")
     hint = "count members, not ruptures: a member counts once however many ruptures stayed open." if given > truth else ""
@@ -229,11 +326,12 @@ def check_definition_gap(answer: str | None, cohort: Cohort | None = None) -> Fe
     The answer names the definition (``"attempt"`` or ``"resolved"``) under which the gap in
     mean OQ change between unrepaired and repaired members is larger.
     """
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, "replace None with 'attempt' or 'resolved'.")
     gaps = _status_gaps(cohort or repair_cohort())
     best = max(gaps, key=gaps.get)
-    given = str(answer).strip().lower().strip("'\"")
+    given = {"attempt": "attempt", "attempts": "attempt", "attempted": "attempt", "resolved": "resolved",
+             "resolution": "resolved", "resolve": "resolved"}.get(_words(answer), _words(answer))  # fmt: skip
     if given not in gaps:
         return Feedback(False, f"answer 'attempt' or 'resolved', not {answer!r}.")
     if abs(gaps["attempt"] - gaps["resolved"]) < 0.05:
@@ -255,7 +353,8 @@ def check_early_repair(answer: float | None) -> Feedback:
 
     late = repair_contrast(repair_session=12).summary()["final_oq_with"]
     early = repair_contrast(repair_session=6).summary()["final_oq_with"]
-    return _check_number(answer, late - early, 0.15, "read the OQ at the last session with the repair ('with the repair') at 12, then at 6, and subtract.")
+    return _check_number(answer, late - early, 1, "read the OQ at the last session with the repair ('with the repair') at 12, then at 6, and subtract.",
+                         tolerance=0.15)  # fmt: skip
 
 
 # --- notebook 05: feedback and the therapist ------------------------------------------------
@@ -288,9 +387,9 @@ def check_feedback_subgroup(answer: str | None) -> Feedback:
 
     Computed from :func:`feedback_box_trial`; the answer is a subgroup name of ``trial.effects``.
     """
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, f"replace None with one of {', '.join(repr(s) for s in _FEEDBACK_SUBGROUPS)}.")
-    given = str(answer).strip().lower().strip("'\"").replace("_", " ").replace("-", " ")
+    given = _words(answer).removesuffix(" members")
     if given not in _FEEDBACK_SUBGROUPS:
         return Feedback(False, f"answer with one of {', '.join(repr(s) for s in _FEEDBACK_SUBGROUPS)}, not {answer!r}.")
     t = feedback_box_trial()
@@ -308,8 +407,9 @@ def check_commitment_effect(answer: float | None, commitment: float = 0.0) -> Fe
     The trial in a box (:func:`feedback_box_trial`) with ``commitment=0.0``, two decimals.
     """
     t = feedback_box_trial(commitment=commitment)
-    return _check_number(answer, _g(t, "not on track"), 0.015,
-                         f"run the trial in a box again with commitment={commitment} and read the 'not on track' row of measure 'hedges_g change'.")  # fmt: skip
+    return _check_number(answer, _g(t, "not on track"), 2,
+                         f"run the trial in a box again with commitment={commitment} and read the 'not on track' row of measure 'hedges_g change'.",
+                         tolerance=0.015)  # fmt: skip
 
 
 # --- notebook 06: cultural ruptures ---------------------------------------------------------
@@ -345,10 +445,11 @@ def check_unaddressed_share(answer: float | None, cohort: Cohort | None = None) 
     """
     from .culture import addressed_share
 
-    if answer is not None and not isinstance(answer, bool) and isinstance(answer, (int, float)) and 1 < answer <= 100:
-        return Feedback(False, f"give a share from 0 to 1 (e.g. 0.50), not a percentage ({answer}).")
+    if _unanswered(answer):
+        return Feedback(None, "replace None with your answer and run the cell again.")
     truth = 1 - addressed_share(cohort or culture_cohort())
-    return _check_number(answer, truth, 0.005, "count the rows of microaggressions(cohort) whose response is 'not addressed' and divide by all rows.")
+    return _check_number(answer, truth, 2, "count the rows of microaggressions(cohort) whose response is 'not addressed' and divide by all rows.",
+                         share=True)  # fmt: skip
 
 
 def check_shamed_role(answer: str | None) -> Feedback:
@@ -366,7 +467,7 @@ def check_shamed_role(answer: str | None) -> Feedback:
     """
     from .culture import scenario
 
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, "replace None with 'target', 'source' (the member who made the remark) or 'bystander'.")
     given = next((role for role, words in _ROLE_WORDS.items() if _words(answer) in words), None)
     if given is None:
@@ -394,7 +495,7 @@ def check_addressing_facet(answer: str | None, value: float = 0.95) -> Feedback:
     """
     from .culture import scenario
 
-    if answer is None:
+    if _unanswered(answer):
         return Feedback(None, "replace None with 'humility', 'comfort' or 'opportunities'.")
     given = _words(answer).removeprefix("cultural ")
     if given not in _FACETS:

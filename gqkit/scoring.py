@@ -2,7 +2,9 @@
 
 Scores are item means on the response scale (1-7 for the GQ): one per subscale (level
 ``all``) and one per populated scale x level cell ("facet"). NR is not reversed into a total:
-the GQ is read as three subscales (DOMAIN.md section 1).
+the GQ is read as three subscales, as its feedback alerts read them (PB or PW too low, NR too
+high; Burlingame et al., 2018). That no total is formed is an assumption of the kit; the GQ
+manual was not checked.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from .schema import require_columns
 __all__ = ["DEFAULT_PRORATE", "allowed_missing", "alpha_array", "norms", "rci", "reliability", "score", "score_array"]
 
 DEFAULT_PRORATE = 0.2
-"""Default share of a scale's items that may be missing and still be prorated (assumed;
-DOMAIN.md section 1 suggests at most 20%)."""
+"""Default share of a scale's items that may be missing and still be prorated: an assumption of
+the kit, not checked against the GQ manual; ``score(..., prorate=...)`` changes it."""
 
 
 def allowed_missing(n_items: int, prorate: float) -> int:

@@ -13,7 +13,7 @@ def test_default_structure_matches_the_csv():
     table = inst.table
     assert inst.n_items == len(table) == len(set(inst.items))
     assert inst.items[0] == "gq01" and inst.items[-1] == f"gq{inst.n_items:02d}"
-    # eight populated cells, one empty (DOMAIN.md section 1)
+    # eight populated cells, one empty (which one is an assumption of the kit)
     assert (inst.cells > 0).sum().sum() == 8
     assert inst.empty_cells == (("PW", "MM"),)
     for scale in SCALES:

@@ -65,6 +65,7 @@ def stop(proc: subprocess.Popen) -> None:
 def work(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("work")
     shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copy(ROOT / "REFERENCES.md", work / "REFERENCES.md")  # the notebooks link to it as ../REFERENCES.md
     return work
 
 
