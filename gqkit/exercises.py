@@ -254,6 +254,20 @@ def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule:
                          share=True)  # fmt: skip
 
 
+def check_recall_gap(answer: float | None, cohort: Cohort | None = None) -> Feedback:
+    """Exercise (notebook 03): the V-episode's event-level recall minus its session-level recall on ``course``."""
+    from .detect import VEpisode
+    from .evaluate import evaluate, pointwise
+    from .examples import load_example
+
+    cohort = cohort or load_example("course")
+    found = VEpisode().detect(cohort.scores())
+    truth = evaluate(cohort, found).iloc[0]["recall"] - pointwise(cohort, found)["recall"]
+    return _check_number(answer, truth, 2, "evaluate(course, d).iloc[0]['recall'] minus pointwise(course, d)['recall'], with d = VEpisode().detect(...). "
+                         "A rupture open for several sessions needs one timely alert to be found, but session by session every open session "
+                         "without an alert counts as a miss.")  # fmt: skip
+
+
 def check_best_mg_rule(answer: str | None) -> Feedback:
     """Exercise (notebook 03): which built-in rule (at its defaults) finds most member-group ruptures in ``course``?"""
     from . import detect

@@ -438,7 +438,7 @@ class SimulationExplorer(Explorer):
     def _redraw(self) -> None:
         c = {k: w.value for k, w in self.controls.items()}
         rupture = self.rupture()
-        quiet = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0}
+        quiet: dict[str, object] = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0}
         self.cohort = simulate(seed=c["seed"], n_members=c["n_members"], n_sessions=c["n_sessions"], ruptures=[rupture], **quiet)
         scores, events = self.cohort.scores(), self.cohort.events
         strained = [f"m{rupture.member:02d}"] + ([f"m{rupture.source:02d}"] if rupture.source else [])
@@ -521,7 +521,7 @@ class DetectionExplorer(Explorer):
             "level": W.Dropdown(options=_LEVEL_CHOICES, description="level"),
             "knob": W.FloatSlider(description="threshold", continuous_update=False, style={"description_width": "initial"}),
             "tolerance": W.IntSlider(min=0, max=6, description="window k", continuous_update=False),
-            "group": W.Dropdown(options=groups, description="group drawn"),
+            "group": W.Dropdown(options=groups, description="group"),
         }
         self.table = W.HTML()
         self.image = W.Image(format="png")

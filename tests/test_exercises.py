@@ -238,3 +238,15 @@ def test_rules_by_name_or_class():
     others = [n for n in recall if recall[n] < recall[name]]
     assert others and not any(check_best_mg_rule(n) for n in others) and not check_best_mg_rule(classes[others[0]])
     assert "not 'nonsense'" in check_best_mg_rule("nonsense").message
+
+
+def test_recall_gap_check_accepts_the_gap_and_rejects_zero():
+    from gqkit import load_example
+    from gqkit.detect import VEpisode
+    from gqkit.evaluate import evaluate, pointwise
+    from gqkit.exercises import check_recall_gap
+
+    course = load_example("course")
+    d = VEpisode().detect(course.scores())
+    gap = evaluate(course, d).iloc[0]["recall"] - pointwise(course, d)["recall"]
+    assert gap > 0.1 and check_recall_gap(round(gap, 2)) and not check_recall_gap(0.0) and check_recall_gap(None).correct is None
