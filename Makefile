@@ -1,4 +1,5 @@
-# Two commands: `make lab` (open the kit) and `make test` (run every test).
+# Two commands: `make lab` (open the kit) and `make test` (run every test, after `make lint`:
+# ruff and mypy, configured in pyproject.toml; a lint failure stops the tests and fails CI).
 # Both create .venv and install the project into it the first time, and skip that step
 # afterwards unless pyproject.toml changed.
 # `make test-oldest` (CI runs it too) checks the floors pyproject.toml declares: a second
@@ -30,7 +31,7 @@ OLDEST_PYTHON ?=
 OLDEST_TESTS ?= tests gqkit
 OLDEST_SKIP  := --ignore=tests/browser --deselect tests/test_simulate.py::test_regeneration_reproduces_the_shipped_files_exactly
 
-.PHONY: lab test test-oldest install install-oldest examples clean
+.PHONY: lab lint test test-oldest install install-oldest examples clean
 
 install: $(STAMP)
 
@@ -45,7 +46,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
 
-test: $(STAMP)
+lint: $(STAMP)  ## ruff, then mypy (files and settings in pyproject.toml; cache in .mypy_cache)
+	$(BIN)/python -m ruff check gqkit tests benchmarks
+	$(BIN)/python -m mypy
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install-oldest: $(OLDEST_STAMP)
@@ -67,4 +72,4 @@ examples: $(STAMP)  ## regenerate data/synthetic (bit for bit; a test checks it)
 	$(BIN)/python -c "from gqkit.examples import main; main()"
 
 clean:
-	rm -rf $(VENV) $(OLDEST) build *.egg-info
+	rm -rf $(VENV) $(OLDEST) build *.egg-info .mypy_cache .ruff_cache

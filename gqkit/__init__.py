@@ -6,16 +6,16 @@ import, scoring, simulated groups with known ruptures and repairs, and detection
 
 import sys
 
+from . import simulation as _simulation  # noqa: F401  (loaded so the aliases below cover it)
 from .errors import GQConfigError, GQDataError
+from .examples import list_examples, load_example
 from .instrument import Instrument
 from .io import read_responses, to_wide
+from .rule_checks import check_rule
 from .scoring import norms, rci, reliability, score
 from .simulation import Cohort, Rupture, SimulationConfig, simulate
-from .examples import list_examples, load_example
+from .simulation import calibration as _calibration  # noqa: F401  (loaded, like simulation above, for the aliases below)
 from .trials import Trial, trial
-from .rule_checks import check_rule
-from . import simulation as _simulation  # noqa: F401  (loaded so the aliases below cover it)
-from .simulation import calibration as _calibration  # noqa: F401  (likewise)
 
 # The package was called ``gqkit.simulate`` until 0.1, which the function ``gqkit.simulate``
 # hid. Old imports (``from gqkit.simulate import describe_defaults``,

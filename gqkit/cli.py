@@ -17,6 +17,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -32,7 +33,7 @@ RULES = rules_module.RULES
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise SystemExit(_fail(f"{self.prog}: {message}"))
 
 

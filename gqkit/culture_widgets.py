@@ -18,13 +18,14 @@ import html
 import io
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 from PIL import Image as PILImage
@@ -46,6 +47,11 @@ ROLE_STYLES = {
 
 NORMS_COLOUR = "#E69F00"  # Okabe-Ito orange: the sessions in which norms are set
 _CELL = "padding:2px 14px 2px 0"  # the summary table's cells: room between the columns
+
+
+def _whole(value: object) -> bool:
+    """A whole number, not True or False. (A plain bool, not a type guard: mypy takes int and numbers.Integral for disjoint.)"""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _role_labels(s: Scenario) -> dict[str, str]:
@@ -70,7 +76,7 @@ LAYOUT = dict(left=0.055, right=0.99, top=0.76, bottom=0.15, wspace=0.22)
 """Where the three panels sit, leaving room for the shared legend above them."""
 
 
-def scenario_paths(s: Scenario, *, axes: Sequence[Axes] | None = None, norm_sessions: int = 0) -> Figure:
+def scenario_paths(s: Scenario, *, axes: Sequence[Axes] | None = None, norm_sessions: int = 0) -> Figure | SubFigure:
     """Alliance with the leader, bond with the group and OQ of each role in a scripted microaggression.
 
     One panel per measure of :data:`gqkit.culture.MEASURES`; one line per role present (the
@@ -230,13 +236,12 @@ class ScenarioExplorer(Explorer):
         n_members: int = 8,
         n_sessions: int = 16,
     ):
-        whole = isinstance(n_sessions, numbers.Integral) and not isinstance(n_sessions, bool)
-        if not (whole and n_sessions >= 4):
+        if not (_whole(n_sessions) and n_sessions >= 4):
             raise GQConfigError("n_sessions", n_sessions, "a whole number of at least 4")
-        if not (isinstance(onset, numbers.Integral) and not isinstance(onset, bool) and 2 <= onset <= n_sessions - 2):
+        if not (_whole(onset) and 2 <= onset <= n_sessions - 2):
             raise GQConfigError("onset", onset, f"a session from 2 to {n_sessions - 2} (the table compares sessions before it with the last two)")
         self._scenario_of = scenario
-        self._fixed = dict(onset=onset, severity=severity, n_groups=n_groups, seed=seed, n_members=n_members, n_sessions=n_sessions)
+        self._fixed: dict[str, Any] = dict(onset=onset, severity=severity, n_groups=n_groups, seed=seed, n_members=n_members, n_sessions=n_sessions)
         culture = SimulationConfig().culture
         self._norm_sessions = culture.norm_sessions
         dimensions = culture.dimensions
@@ -331,6 +336,7 @@ class ScenarioExplorer(Explorer):
 
     def _summary_html(self, c: dict) -> str:
         s = self.scenario
+        assert s is not None, "_redraw sets the scenario before the summary"
         table = s.summary()
         shares = " &middot; ".join(f'{html.escape(r)} <b class="gq-response" data-response="{html.escape(r)}">{s.responses[r]:.0%}</b>'
                                    for r in RESPONSES if r != "shaming" or s.rupture.source is not None)  # fmt: skip

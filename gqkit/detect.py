@@ -29,7 +29,7 @@ import numbers
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -227,6 +227,8 @@ class Rule(abc.ABC):
     name: ClassVar[str] = "rule"
     group_level: ClassVar[bool] = False  # True: alerts name a group, not a member
     finds_ruptures: ClassVar[bool] = True
+    if TYPE_CHECKING:  # every concrete rule is a dataclass; this lets dataclasses.fields and replace type-check
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The rule's parameters by name (``deep`` is accepted for scikit-learn; rules hold no rules).
@@ -236,7 +238,7 @@ class Rule(abc.ABC):
         >>> ChangeAlert().get_params()["threshold"]
         0.88
         """
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def replace(self, **params: Any) -> Rule:
         """A copy with some parameters changed, checked like a new rule (rules are immutable).
@@ -249,7 +251,7 @@ class Rule(abc.ABC):
         unknown = sorted(set(params) - set(self.get_params()))
         if unknown:
             raise GQConfigError(unknown[0], params[unknown[0]], f"a parameter of {type(self).__name__}: {', '.join(sorted(self.get_params()))}")
-        return dataclasses.replace(self, **params)  # type: ignore[type-var]
+        return dataclasses.replace(self, **params)
 
     def set_params(self, **params: Any) -> Rule:
         """Refused: scikit-learn's ``set_params`` changes an estimator in place, and rules are immutable.
@@ -467,7 +469,7 @@ def _check_types(rule: Rule) -> None:
 
 
 def _check_positive(owner: str, name: str, value: object) -> None:
-    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value) and value > 0):
+    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(float(value)) and float(value) > 0):
         raise GQConfigError(f"{owner}.{name}", value, "a number greater than 0")
 
 
@@ -644,7 +646,7 @@ class VEpisode(_SeriesRule):
         _check_positive("VEpisode", "k", self.k)
         for name in ("m", "min_history"):
             value = getattr(self, name)
-            if not (isinstance(value, numbers.Integral) and value >= (1 if name == "m" else 2)):
+            if not (isinstance(value, numbers.Integral) and int(value) >= (1 if name == "m" else 2)):
                 raise GQConfigError(f"VEpisode.{name}", value, "a whole number of at least " + ("1" if name == "m" else "2"))
         if self.sd not in ("within", "between", "stricter"):
             raise GQConfigError("VEpisode.sd", self.sd, "'within', 'between' or 'stricter'")
@@ -798,8 +800,12 @@ class _Sudden(_SeriesRule):
         """Criterion 1's cutoff per watched scale: ``cutoff``, or the RCI from the norm SD and ``reliability``."""
         if self.cutoff is not None:
             return np.full(len(self.scales), float(self.cutoff))
-        sds = [(self.norm_sd or {}).get(s, NORM_SD.get((s, self.level))) for s in self.scales]
-        return np.array([rci(sd, self.reliability) for sd in sds])
+        cutoffs = []
+        for s in self.scales:
+            sd = (self.norm_sd or {}).get(s, NORM_SD.get((s, self.level)))
+            assert sd is not None, "_check: without a cutoff, every watched scale has a norm SD"
+            cutoffs.append(rci(sd, self.reliability))
+        return np.array(cutoffs)
 
     def combined(self, panel: ScorePanel) -> np.ndarray:
         """The combined flag per interval (1, 0 or NaN), indexed by postgain session."""

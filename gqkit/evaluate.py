@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from .detect import Rule
 from ._units import run_units
+from .detect import Rule
 from .errors import GQConfigError, GQDataError, Problem
 from .schema import DETECTIONS, GROUP, MEMBER, SESSION, Column, Schema
-from .simulation.config import LEVELS
 from .simulation import Cohort, SimulationConfig, simulate
+from .simulation.config import LEVELS
 
 __all__ = ["OUTCOMES", "Matching", "alert_outcomes", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
 

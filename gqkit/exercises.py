@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,6 +26,9 @@ from .instrument import LEVEL_NAMES, LEVELS, SCALE_NAMES, SCALES, Instrument
 from .io import read_responses
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulation import Cohort, Rupture, simulate
+
+if TYPE_CHECKING:
+    from .detect import Rule
 
 __all__ = [
     "EXAMPLE_ANSWERS",
@@ -153,7 +158,7 @@ def _parse_codes(answer: object) -> tuple[str | None, str | None]:
     text = " ".join(w for w in _tokens(answer) if w not in _FILLER)
     text = " " + re.sub(r"\b(pb|pw|nr)(mm|ml|mg)\b", r"\1 \2", text) + " "  # pwml -> pw ml
 
-    def find(table: dict[str, tuple[str, ...]]) -> str | None:
+    def find(table: Mapping[str, tuple[str, ...]]) -> str | None:
         hits = {code for code, names in table.items() for name in names if f" {name} " in text}
         return hits.pop() if len(hits) == 1 else None
 
@@ -188,6 +193,7 @@ def check_missing_facet(answer: str | tuple[str, str] | None, skipped: str = "gq
     lost = scores[scores["score"].isna()]
     truth = [(s, lv) for s, lv in zip(lost["scale"], lost["level"])]
     if given in truth:
+        assert given[0] is not None and given[1] is not None  # it is one of truth's (scale, level) codes
         return Feedback(True, f"{given[0]} {given[1]} ({SCALE_NAMES[given[0]]}, {LEVEL_NAMES[given[1]]}) has too few items "
                               "to tolerate a missing answer at 20%.")  # fmt: skip
     if None in given:
@@ -241,7 +247,7 @@ def check_mystery_member(answer: int | str | None) -> Feedback:
     return Feedback(False, "look for the row whose colour changes from one session on and stays changed.")
 
 
-def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule: object = None) -> Feedback:
+def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule: Rule | None = None) -> Feedback:
     """Exercise (notebook 03): event-level recall of the change alert on the ``course`` data."""
     from .detect import ChangeAlert
     from .evaluate import evaluate
@@ -287,7 +293,7 @@ def check_best_mg_rule(answer: str | None) -> Feedback:
     cohort = load_example("course")
     scores = cohort.scores()
     recall = {r.name: evaluate(cohort, r.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"] for r in rules}
-    best = max(recall, key=recall.get)
+    best = max(recall, key=recall.__getitem__)
     if given == best:
         return Feedback(True, f"{best} finds {recall[best]:.0%} of the member-group ruptures.")
     return Feedback(False, "evaluate each rule on load_example('course') and compare the recall in the ('level', 'MG') row.")
@@ -343,7 +349,7 @@ def check_definition_gap(answer: str | None, cohort: Cohort | None = None) -> Fe
     if _unanswered(answer):
         return Feedback(None, "replace None with 'attempt' or 'resolved'.")
     gaps = _status_gaps(cohort or repair_cohort())
-    best = max(gaps, key=gaps.get)
+    best = max(gaps, key=gaps.__getitem__)
     given = {"attempt": "attempt", "attempts": "attempt", "attempted": "attempt", "resolved": "resolved",
              "resolution": "resolved", "resolve": "resolved"}.get(_words(answer), _words(answer))  # fmt: skip
     if given not in gaps:
@@ -351,7 +357,7 @@ def check_definition_gap(answer: str | None, cohort: Cohort | None = None) -> Fe
     if abs(gaps["attempt"] - gaps["resolved"]) < 0.05:
         return Feedback(True, f"in this cohort the two definitions give the same gap ({best}: {gaps[best]:.1f} OQ points).")
     if given == best:
-        other = min(gaps, key=gaps.get)
+        other = min(gaps, key=gaps.__getitem__)
         return Feedback(True, f"the gap is {gaps[best]:.1f} OQ points under '{best}' and {gaps[other]:.1f} under '{other}'.")
     return Feedback(False, "run status_summary(member_status(cohort, definition)) for both definitions and compare unrepaired minus repaired oq_change.")
 
@@ -377,7 +383,7 @@ __all__ += ["check_commitment_effect", "check_feedback_subgroup", "feedback_box_
 _FEEDBACK_SUBGROUPS = ("not on track", "on track", "ruptured", "never ruptured")
 
 
-def feedback_box_trial(**settings: object):  # -> gqkit.Trial
+def feedback_box_trial(**settings: Any):  # -> gqkit.Trial
     """Notebook 05's trial in a box: 100 groups per arm, feedback off vs on, seed 1 (cached)."""
     key = tuple(sorted(settings.items()))
     if key not in _FEEDBACK_TRIALS:
@@ -408,7 +414,7 @@ def check_feedback_subgroup(answer: str | None) -> Feedback:
         return Feedback(False, f"answer with one of {', '.join(repr(s) for s in _FEEDBACK_SUBGROUPS)}, not {answer!r}.")
     t = feedback_box_trial()
     gs = {s: _g(t, s) for s in _FEEDBACK_SUBGROUPS}
-    best = max(gs, key=gs.get)
+    best = max(gs, key=gs.__getitem__)
     if given == best:
         return Feedback(True, f"g = {gs[best]:.2f} for members {best}, against {_g(t, 'all'):.2f} for everyone: "
                               "the alert reaches the therapist exactly for the members who need a change of course.")  # fmt: skip
@@ -514,7 +520,10 @@ def check_addressing_facet(answer: str | None, value: float = 0.95) -> Feedback:
     given = _words(answer).removeprefix("cultural ")
     if given not in _FACETS:
         return Feedback(False, f"answer 'humility', 'comfort' or 'opportunities', not {answer!r}.")
-    shares = {facet: scenario(**{facet: value}).responses["addressed"] for facet in _FACETS}
+    shares = {}
+    for facet in _FACETS:
+        setting: dict[str, Any] = {facet: value}
+        shares[facet] = scenario(**setting).responses["addressed"]
     best = max(shares.values())
     if shares[given] == best:
         return Feedback(True, f"at {value} {given} gets {best:.0%} addressed (the start: {scenario().responses['addressed']:.0%}); "

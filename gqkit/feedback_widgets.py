@@ -12,9 +12,9 @@ refuses a run, the explorer says why inside itself (see :class:`gqkit.widgets.Ex
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import ipywidgets as widgets
 import pandas as pd
@@ -69,14 +69,18 @@ def feedback_table(t: Trial) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
 class _Counting(Executor):
     """Runs each unit of work at once, here, and calls ``tick`` after each (a progress bar)."""
 
-    def __init__(self, tick):
+    def __init__(self, tick: Callable[[], object]) -> None:
         self._tick = tick
 
-    def submit(self, fn, /, *args, **kwargs):
-        future: Future = Future()
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        future: Future[_T] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except BaseException as error:  # noqa: BLE001 -- handed to the caller through the future
@@ -238,6 +242,7 @@ class FeedbackExplorer(Explorer):
 
     def _summary_html(self) -> str:
         t, s = self.table, self.settings
+        assert t is not None, "_redraw sets the table before the summary"
         cells = []
         for _, r in t.iterrows():
             ci = "" if pd.isna(r["ci_low"]) else f"{r['ci_low']:.2f} to {r['ci_high']:.2f}"

@@ -193,9 +193,8 @@ def _code(value: str, allowed: tuple[str, ...], what: str) -> str:
 def _answer_range(raw: _tables.RawTable, given: object) -> tuple[int, int]:
     """The answer range: ``given``, or the key's ``low`` and ``high`` columns, or (1, 7); they must agree."""
     if given is not None:
-        ok = isinstance(given, (tuple, list)) and len(given) == 2
-        ok = ok and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and -1000 <= v <= 1000 for v in given) and given[0] < given[1]
-        if not ok:
+        if not (isinstance(given, (tuple, list)) and len(given) == 2
+                and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and -1000 <= int(v) <= 1000 for v in given) and given[0] < given[1]):
             raise GQConfigError("response_range", given, "(low, high) whole numbers from -1,000 to 1,000 with low < high")
     columns = [c for c in ("low", "high") if c in raw.cells.columns]
     if not columns:
@@ -206,10 +205,11 @@ def _answer_range(raw: _tables.RawTable, given: object) -> tuple[int, int]:
     pairs = {(lo, hi) for lo, hi in zip(*bounds)}
     if len(pairs) != 1 or not all(np.isfinite(v) and float(v).is_integer() and abs(v) <= 1000 for v in next(iter(pairs))) or min(pairs)[0] >= min(pairs)[1]:
         raise GQDataError(raw.source, [Problem("", "low, high", "", "one answer range for every item: whole numbers from -1,000 to 1,000 with low < high")])
-    found = tuple(int(v) for v in next(iter(pairs)))
+    low, high = next(iter(pairs))
+    found = (int(low), int(high))
     if given is not None and tuple(given) != found:
         raise GQDataError(raw.source, [Problem("", "low, high", f"{found[0]} to {found[1]}", f"the answer range given, response_range={tuple(given)}")])
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _validated(raw: _tables.RawTable, response_range: object = None) -> tuple[pd.DataFrame, tuple[int, int]]:

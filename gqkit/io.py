@@ -10,8 +10,9 @@ reported -- every problem of the file at once, up to a limit -- in one :class:`G
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -171,7 +172,7 @@ def _checked(
     if layout == "wide":
         answers, given = checker.wide_answers(cells, item_columns)
         checker.log.duplicates(4, rows[list(ID_COLUMNS)], list(ID_COLUMNS), np.arange(len(rows)))
-        checker.silent_members(rows, given.any(axis=1))
+        checker.silent_members(rows, cast(np.ndarray, given.any(axis=1)))  # numpy's stubs allow a scalar for any(axis=...) whatever the ndim
         checker.log.raise_if_any(max_problems)
         return rows.assign(pos=np.arange(len(rows))), answers
     item, response, given = checker.long_answers(cells)

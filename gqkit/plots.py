@@ -7,6 +7,8 @@ safe: the ``cividis`` map for scores and the Okabe-Ito palette for markers.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -83,7 +85,7 @@ def heatmap(
     return ax
 
 
-OUTCOME_STYLES = {  # Okabe-Ito colours, and a distinct marker for each, so colour is never the only cue
+OUTCOME_STYLES: dict[str, dict[str, Any]] = {  # Okabe-Ito colours, and a distinct marker for each, so colour is never the only cue
     "rupture, found": dict(marker="s", facecolors="none", edgecolors="#009E73", s=110, linewidths=2.2),
     "rupture, missed": dict(marker="X", color="#D55E00", s=90, linewidths=0.5),
     "hit": dict(marker="o", color="#0072B2", s=45),
@@ -234,7 +236,7 @@ def mark_heatmap(ax: Axes, events: pd.DataFrame | None, *, group: str, level: st
     row = {m: i for i, m in enumerate(members)}
     for _, e in _events_for(events, group, None if level == "all" else level).iterrows():
         rows = [row[e["member"]]] + ([row[e["source"]]] if e["level"] == "MM" and e["source"] in row else [])
-        style = dict(marker="x", color=RUPTURE_COLOUR, s=60, linewidths=2.5) if e["kind"] == "rupture" else dict(marker="o", facecolors="none", edgecolors=REPAIR_COLOUR, s=70, linewidths=2.5)
+        style: dict[str, Any] = dict(marker="x", color=RUPTURE_COLOUR, s=60, linewidths=2.5) if e["kind"] == "rupture" else dict(marker="o", facecolors="none", edgecolors=REPAIR_COLOUR, s=70, linewidths=2.5)
         ax.scatter([e["session"]] * len(rows), rows, zorder=3, **style)
     return ax
 

@@ -23,6 +23,7 @@ import numbers
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ DEFINITIONS = {
 }
 """What counts as *repaired*: the two definitions notebook 04 compares."""
 
-QUIET = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
+QUIET: dict[str, Any] = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0, "dropout_hazard": 0.0, "attendance": 1.0, "item_missing": 0.0}
 """Overrides for a clean teaching picture: no random ruptures, everyone attends every session."""
 
 

@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np

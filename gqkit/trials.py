@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .effect_sizes import hedges_g, odds_ratio
 from ._units import run_units
+from .effect_sizes import hedges_g, odds_ratio
 from .errors import GQConfigError, GQDataError, Problem
 from .simulation import Cohort, SimulationConfig, group_seeds, simulate
 from .simulation.calibration import pre_post_change
@@ -307,8 +307,7 @@ def _check_arms(arms: object, common: dict[str, Any]) -> dict[str, dict[str, Any
 
 
 def _check_int(name: str, value: object, low: int, high: int | None = None) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value and (high is None or value <= high)
-    if not ok:
+    if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= int(value) and (high is None or int(value) <= high)):
         raise GQConfigError(name, value, f"a whole number from {low} to {high}" if high is not None else f"a whole number of at least {low}")
     return int(value)
 

@@ -12,6 +12,7 @@ import html
 import io
 import numbers
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -27,6 +28,9 @@ from .plots import detection_grid, heatmap_grid, level_heatmaps, mark_heatmap, t
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulation import Cohort, Rupture, simulate
 from .simulation.config import LEVELS, RUPTURE_TYPES
+
+if TYPE_CHECKING:
+    from .repair import RepairContrast
 
 __all__ = ["DetectionExplorer", "Explorer", "RCIExplorer", "RepairExplorer", "ScoreExplorer", "SimulationExplorer", "figure_png"]
 
@@ -438,7 +442,7 @@ class SimulationExplorer(Explorer):
     def _redraw(self) -> None:
         c = {k: w.value for k, w in self.controls.items()}
         rupture = self.rupture()
-        quiet: dict[str, object] = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0}
+        quiet: dict[str, Any] = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0}
         self.cohort = simulate(seed=c["seed"], n_members=c["n_members"], n_sessions=c["n_sessions"], ruptures=[rupture], **quiet)
         scores, events = self.cohort.scores(), self.cohort.events
         strained = [f"m{rupture.member:02d}"] + ([f"m{rupture.source:02d}"] if rupture.source else [])
@@ -586,7 +590,7 @@ class DetectionExplorer(Explorer):
         M = self.cohort.attended.shape[1]
         detection_grid(matching, group=group, members=[f"m{i + 1:02d}" for i in range(M)], n_sessions=self.cohort.attended.shape[2],
                        attended=self.cohort.attended[g], ax=ax, tolerance=tolerance)  # fmt: skip
-        drawn = (group, tuple(c.get_offsets().tobytes() for c in ax.collections))
+        drawn = (group, tuple(c.get_offsets().tobytes() for c in ax.collections))  # type: ignore[union-attr]  # matplotlib's stubs: ArrayLike; it is an array
         if drawn != self._drawn:  # a change that leaves this group's marks as they were needs no new picture
             self.image.value = figure_png(self.figure)
             self._drawn = drawn
@@ -657,7 +661,7 @@ class RepairExplorer(Explorer):
             raise GQConfigError("onset", onset, f"a session from 1 to {n_sessions - 1} (one before the last)")
         if repair_session != self.NEVER and not (isinstance(repair_session, int) and onset < repair_session <= n_sessions):
             raise GQConfigError("repair_session", repair_session, f"a session from {onset + 1} to {n_sessions}, or 'never'")
-        self._fixed = dict(type=type, member=member, onset=onset, n_groups=n_groups, seed=seed, n_members=n_members, n_sessions=n_sessions)
+        self._fixed: dict[str, Any] = dict(type=type, member=member, onset=onset, n_groups=n_groups, seed=seed, n_members=n_members, n_sessions=n_sessions)
         W = widgets
         sessions = [(str(s), s) for s in range(onset + 1, n_sessions + 1)] + [("never", self.NEVER)]
         c = {
@@ -669,7 +673,7 @@ class RepairExplorer(Explorer):
         }
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.summary = W.HTML()
-        self.contrast = None
+        self.contrast: RepairContrast | None = None
         self.figure = Figure(figsize=(11, 3.7), dpi=72)
         self.axes = tuple(self.figure.subplots(1, 2))
         self.figure.subplots_adjust(left=0.06, right=0.985, top=0.9, bottom=0.14, wspace=0.2)
@@ -738,6 +742,7 @@ class RepairExplorer(Explorer):
         return buffer.getvalue()
 
     def _summary_html(self) -> str:
+        assert self.contrast is not None, "_redraw sets it before the summary"
         s, r = self.contrast.summary(), self.contrast.rupture
         label, last = html.escape(self.contrast.label), int(self.contrast.sessions[-1])
         if not self.contrast.repaired:

@@ -1,6 +1,7 @@
 """read_responses: what it accepts, and the corpus of files it must reject."""
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,8 +9,6 @@ import pytest
 
 from gqkit import GQDataError, Instrument, read_responses, to_wide
 from gqkit.errors import GQConfigError
-
-from pathlib import Path
 
 TESTS = Path(__file__).parent
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gqkit import GQConfigError, Rupture, SimulationConfig, load_example, list_examples, score, simulate
+from gqkit import GQConfigError, Rupture, SimulationConfig, list_examples, load_example, score, simulate
 from gqkit.detect import ChangeAlert, Evidence, Rule, ScorePanel
 from gqkit.examples import EXAMPLES, write_example
 from gqkit.simulation import Cohort, describe_defaults, group_seeds

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -333,7 +334,8 @@ def _events(result: Result, group_ids: np.ndarray, member_ids: np.ndarray, dimen
     response[at[answered]] = np.where(attempts["shamed"].to_numpy(bool)[answered], RESPONSES.index("shaming"), RESPONSES.index("addressed"))
     response_names = np.array([*RESPONSES, ""], dtype=object)  # -1: not a microaggression
     dimension_names = np.array([*dimensions, ""], dtype=object)
-    named = np.where(cultural, rup["named"].to_numpy(bool), None).astype(object)  # empty for other ruptures
+    # empty for other ruptures; numpy's stubs read a None fill value as the one-argument np.where(condition)
+    named = cast(np.ndarray, np.where(cultural, rup["named"].to_numpy(bool), None)).astype(object)
 
     def part(rows: np.ndarray, kind: str, session: np.ndarray, quality: np.ndarray, resolved: np.ndarray, alert: np.ndarray, order: int) -> dict[str, np.ndarray]:
         g = rup["group"].to_numpy()[rows]

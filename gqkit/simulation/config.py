@@ -12,7 +12,7 @@ import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
@@ -73,7 +73,9 @@ def _finite(value: float) -> bool:
 class _Validated:
     """Fills dict defaults, then checks every field against its metadata on construction."""
 
-    DICT_DEFAULTS: dict[str, dict[str, float]] = {}
+    DICT_DEFAULTS: ClassVar[dict[str, dict[str, float | tuple[float, ...]]]] = {}
+    if TYPE_CHECKING:  # every subclass is a dataclass; this lets dataclasses.fields(self) type-check
+        __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __post_init__(self) -> None:
         for name, default in self.DICT_DEFAULTS.items():
@@ -96,14 +98,14 @@ class _Validated:
                 if not isinstance(value, bool):
                     raise GQConfigError(name, value, "True or False")
             elif check == "signature":
-                ok = all(isinstance(v, (tuple, list)) and len(v) == len(QUALITIES) and all(
+                valid = all(isinstance(v, (tuple, list)) and len(v) == len(QUALITIES) and all(
                     isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v) for v in value.values())
-                if not ok:
+                if not valid:
                     raise GQConfigError(name, value, f"one ({', '.join(QUALITIES)}) triple of numbers per rupture type")
                 object.__setattr__(self, f.name, {k: tuple(float(x) for x in v) for k, v in value.items()})
             elif check in _INT_RANGES:
                 low, high = _INT_RANGES[check]
-                if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= value <= high):
+                if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= int(value) <= high):
                     raise GQConfigError(name, value, f"a whole number from {low} to {high:,}")
                 object.__setattr__(self, f.name, int(value))
         self._check_more()

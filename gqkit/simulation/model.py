@@ -343,7 +343,7 @@ def norm_strength(w: World, t: int) -> float:
     return min((t + 1) / cul.norm_sessions, 1.0) if cul.norm_setting else 0.0
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1 / (1 + np.exp(-x))
 
 
@@ -779,6 +779,6 @@ def run(
 
 def check_seed(seed: object) -> None:
     """Raise unless ``seed`` is None, a non-negative whole number or a SeedSequence."""
-    ok = seed is None or isinstance(seed, np.random.SeedSequence) or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)
+    ok = seed is None or isinstance(seed, np.random.SeedSequence) or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0)
     if not ok:
         raise GQConfigError("seed", seed, "a whole number of at least 0 (the same seed gives the same groups), or None for a new one each time")

@@ -82,7 +82,7 @@ class Rupture:
 
     def __post_init__(self) -> None:
         def whole(name: str, value: object, low: int = 1) -> None:
-            if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low):
+            if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= low):
                 raise GQConfigError(f"Rupture.{name}", value, f"a whole number of at least {low}")
 
         whole("session", self.session)

@@ -73,7 +73,7 @@ def draw_streams(seeds: Sequence[np.random.SeedSequence], layout: Mapping[str, D
     >>> bool((both["a"][2] == alone["a"][0]).all())
     True
     """
-    out = {name: np.empty((len(seeds), *d.shape), dtype=d.dtype) for name, d in layout.items()}
+    out: dict[str, np.ndarray] = {name: np.empty((len(seeds), *d.shape), dtype=d.dtype) for name, d in layout.items()}
     for name, d in layout.items():
         target = out[name]
         for g, seed in enumerate(seeds):
