@@ -146,8 +146,8 @@ def check_rule(rule: Rule, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> from gqkit.detect import ChangeAlert
-    >>> check_rule(ChangeAlert())["passed"].all()
-    np.True_
+    >>> bool(check_rule(ChangeAlert())["passed"].all())
+    True
     """
     if not isinstance(rule, Rule):
         raise GQConfigError("rule", type(rule).__name__, "a gqkit.detect.Rule (subclass Rule, or wrap a function in FunctionRule)")
