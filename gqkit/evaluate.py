@@ -25,7 +25,7 @@ from .schema import DETECTIONS, GROUP, MEMBER, SESSION, Column, Schema
 from .simulation import Cohort, SimulationConfig, simulate
 from .simulation.config import LEVELS
 
-__all__ = ["OUTCOMES", "Matching", "alert_outcomes", "evaluate", "match_events", "monte_carlo", "pointwise", "sweep"]
+__all__ = ["OUTCOMES", "Matching", "alert_outcomes", "evaluate", "match_events", "metrics_table", "monte_carlo", "pointwise", "sweep"]
 
 _FORBIDDEN = 1e9  # cost of a pair that may not match; far above any sum of allowed delays
 
@@ -222,7 +222,14 @@ def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int
     """
     if not isinstance(cohort, Cohort):
         raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (evaluate needs its attended sessions; match_events takes an events table)")
-    matching = match_events(cohort, detections, tolerance)
+    return metrics_table(cohort, match_events(cohort, detections, tolerance))
+
+
+def metrics_table(cohort: Cohort, matching: Matching) -> pd.DataFrame:
+    """:func:`evaluate`'s table from a matching already made (an explorer that also draws it matches once).
+
+    ``matching`` must come from :func:`match_events` on ``cohort``'s truth.
+    """
     truth, found = matching.truth, matching.detections
     exposure = float(cohort.attended.sum())
     rows = [{"scope": "overall", "key": "all", **_metrics(truth, found, exposure)}]

@@ -509,9 +509,9 @@ class DetectionExplorer(Explorer):
 
     def __init__(self, cohort: Cohort, *, rule: str = "change", level: str = "", tolerance: int = 3):
         from . import detect as rules_module
-        from .evaluate import evaluate, match_events, pointwise
+        from .evaluate import match_events, metrics_table, pointwise
 
-        self._evaluate, self._pointwise, self._match = evaluate, pointwise, match_events
+        self._metrics, self._pointwise, self._match = metrics_table, pointwise, match_events
         self._classes = {name: cls for name, cls in rules_module.RULES.items() if cls.finds_ruptures}
         if not isinstance(cohort, Cohort):
             raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (e.g. load_example('course'))")
@@ -565,7 +565,8 @@ class DetectionExplorer(Explorer):
         rule = self.rule()
         self.detections = rule.detect(self.scores)
         k = self.controls["tolerance"].value
-        self.metrics = self._evaluate(self.cohort, self.detections, (0, k)).set_index(["scope", "key"])
+        matching = self._match(self.cohort, self.detections, (0, k))  # once, for the table and the picture
+        self.metrics = self._metrics(self.cohort, matching).set_index(["scope", "key"])
         shown = self.metrics.loc[[("overall", "all"), ("level", "MM"), ("level", "ML"), ("level", "MG")],
                                  ["ruptures", "found", "recall", "detections", "precision", "f1", "false_alarms_per_100", "median_delay"]]  # fmt: skip
         point = self._pointwise(self.cohort, self.detections)
@@ -578,7 +579,7 @@ class DetectionExplorer(Explorer):
             + f"<p>Session by session instead (the trap): recall {point['recall']:.2f}, precision {point['precision']:.2f}"
             f" over {point['ruptured_member_sessions']} ruptured member-sessions.</p>"
         )
-        self._draw(self._match(self.cohort, self.detections, (0, k)), (0, k))
+        self._draw(matching, (0, k))
 
     def _draw(self, matching, tolerance: tuple[int, int]) -> None:
         group = self.controls["group"].value
