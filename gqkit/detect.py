@@ -43,6 +43,9 @@ from .scoring import rci
 __all__ = [
     "BEST",
     "DETECTION_COLUMNS",
+    "FEEDBACK_RULE",
+    "NORM_CHANGE_SD",
+    "NORM_MEAN",
     "NORM_SD",
     "RULES",
     "ChangeAlert",
@@ -235,8 +238,8 @@ class Rule(abc.ABC):
 
         Examples
         --------
-        >>> ChangeAlert().get_params()["threshold"]
-        0.88
+        >>> ChangeAlert().get_params()["z"]
+        2.6
         """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
@@ -478,6 +481,13 @@ def _check_scales(owner: str, scales: tuple[str, ...]) -> None:
         raise GQConfigError(f"{owner}.scales", scales, "a non-empty tuple of scale names, e.g. ('PB', 'NR')")
 
 
+def _check_norms(name: str, scales: tuple[str, ...], level: str) -> None:
+    """Without an explicit cutoff, every watched facet needs gqkit's norms."""
+    missing = [s for s in scales if (s, level) not in NORM_SD]
+    if missing:
+        raise GQConfigError(name, None, f"explicit values for {missing}: gqkit has norms for the GQ facets only")
+
+
 def _same_time(shape: tuple[int, ...]) -> np.ndarray:
     """``raised`` for rules that alert at the onset session itself."""
     return np.broadcast_to(np.arange(shape[1])[None, :, None], shape).copy()
@@ -506,20 +516,55 @@ class _SeriesRule(Rule):
         return [panel.facet_index(s, self.level) for s in self.scales]
 
 
+# -- norms: where the defaults of the series rules come from ------------------------------------
+NORM_MEAN = {
+    ("PB", "all"): 5.17, ("PB", "MM"): 5.18, ("PB", "ML"): 5.19, ("PB", "MG"): 5.15,
+    ("PW", "all"): 4.97, ("PW", "ML"): 4.99, ("PW", "MG"): 4.96,
+    ("NR", "all"): 2.44, ("NR", "MM"): 2.44, ("NR", "ML"): 2.42, ("NR", "MG"): 2.47,
+}  # fmt: skip
+"""Mean of each GQ facet (scale, level) among members at their first session, from gqkit's
+default model (1,000 groups, seed 2026, no feedback; ``tests/test_detect.py`` regenerates it).
+The GQ's own norms are proprietary."""
+
+NORM_SD = {
+    ("PB", "all"): 0.70, ("PB", "MM"): 0.81, ("PB", "ML"): 0.80, ("PB", "MG"): 0.86,
+    ("PW", "all"): 0.75, ("PW", "ML"): 0.82, ("PW", "MG"): 0.89,
+    ("NR", "all"): 0.68, ("NR", "MM"): 0.78, ("NR", "ML"): 0.79, ("NR", "MG"): 0.86,
+}  # fmt: skip
+"""SD of each GQ facet among members at their first session, from the same cohort as
+:data:`NORM_MEAN`. Give your own norms with a rule's ``norm_sd`` or explicit cutoffs."""
+
+NORM_CHANGE_SD = {
+    ("PB", "all"): 0.30, ("PB", "MM"): 0.51, ("PB", "ML"): 0.50, ("PB", "MG"): 0.48,
+    ("PW", "all"): 0.39, ("PW", "ML"): 0.54, ("PW", "MG"): 0.54,
+    ("NR", "all"): 0.30, ("NR", "MM"): 0.46, ("NR", "ML"): 0.53, ("NR", "MG"): 0.53,
+}  # fmt: skip
+"""SD of the change in each GQ facet between a member's consecutive attended sessions, from the
+same cohort as :data:`NORM_MEAN` -- the standard error of a difference (``S_diff``, Jacobson &
+Truax, 1991) measured directly. A facet with few items changes more from session to session by
+chance: about 0.5 points at a level against 0.3 for a subscale, so one threshold in answer
+points cannot fit every level."""
+
 # -- status and change --------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class StatusAlert(_SeriesRule):
     """A score in the at-risk range: bond or work too low, negative relationship too high.
 
     GQ feedback reports flag a subscale that falls in an at-risk range against norms
-    (Burlingame et al., 2018). The manual's cutoffs are proprietary; the defaults here are
-    assumptions (about one SD beyond a typical member under gqkit's default model). Derive
-    your own from norms with ``StatusAlert(cutoffs={s: mean - z * sd ...})``.
+    (Burlingame et al., 2018). The manual's cutoffs are proprietary. By default each watched
+    facet's cutoff lies ``z`` norm SDs beyond its norm mean (:data:`NORM_MEAN`,
+    :data:`NORM_SD`), in the way Jacobson & Truax (1991) place a cutoff two SDs beyond a
+    reference group's mean; so a member-leader facet, which spreads more than its subscale, gets
+    a cutoff further out. Give your own with ``cutoffs``.
 
     Parameters
     ----------
-    cutoffs : dict
-        Scale -> cutoff. A score at or beyond it (below for PB/PW, above for NR) alerts.
+    cutoffs : dict, optional
+        Scale -> cutoff on the answer scale, the same at any level. A score at or beyond it
+        (below for PB/PW, above for NR) alerts. ``None`` (default): from the norms and ``z``.
+    z : float
+        Norm SDs between the norm mean and the cutoff when ``cutoffs`` is None (default 2.0,
+        as Jacobson & Truax's, 1991, cutoff *a*).
     scales, level : which facets to watch ("all" = subscales).
     worse : dict, optional
         Direction of other series (+1 higher is worse, -1 lower is worse).
@@ -530,14 +575,21 @@ class StatusAlert(_SeriesRule):
     >>> s = pd.DataFrame({"group": "g", "member": "a", "session": [1, 2], "scale": "PB", "level": "all", "score": [5.5, 3.5]})
     >>> StatusAlert(scales=("PB",)).detect(s)[["session", "onset"]].to_dict("records")
     [{'session': 2, 'onset': 2}]
+    >>> StatusAlert().limits().round(2).tolist()  # PB and PW: mean - 2 SD; NR: mean + 2 SD
+    [3.77, 3.47, 3.8]
     """
 
     name: ClassVar[str] = "status"
-    cutoffs: dict = field(default_factory=lambda: {"PB": 4.0, "PW": 3.8, "NR": 3.6})
+    cutoffs: dict | None = None
+    z: float = 2.0
 
     def _check(self) -> None:
+        _check_positive("StatusAlert", "z", self.z)
+        if self.cutoffs is None:
+            _check_norms("StatusAlert.cutoffs", self.scales, self.level)
+            return
         if not isinstance(self.cutoffs, dict):
-            raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, "a dict of scale -> cutoff")
+            raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, "None, or a dict of scale -> cutoff")
         missing = [s for s in self.scales if s not in self.cutoffs]
         if missing:
             raise GQConfigError("StatusAlert.cutoffs", self.cutoffs, f"a cutoff for every watched scale; missing {missing}")
@@ -546,11 +598,17 @@ class StatusAlert(_SeriesRule):
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
                 raise GQConfigError(f"StatusAlert.cutoffs[{s!r}]", value, "a finite number on the answer scale")
 
+    def limits(self) -> np.ndarray:
+        """The cutoff of each watched scale: ``cutoffs``, or ``z`` norm SDs beyond the norm mean."""
+        if self.cutoffs is not None:
+            return np.array([float(self.cutoffs[s]) for s in self.scales])
+        sign = _direction(self.scales, self.worse)
+        return np.array([NORM_MEAN[(s, self.level)] + w * self.z * NORM_SD[(s, self.level)] for s, w in zip(self.scales, sign)])
+
     def evidence(self, panel: ScorePanel) -> Evidence:
         values = panel.values[:, :, self.watched(panel)]
         sign = _direction(self.scales, self.worse)
-        cutoff = np.array([self.cutoffs[s] for s in self.scales])
-        strength = 1 + sign * (values - cutoff)
+        strength = 1 + sign * (values - self.limits())
         with np.errstate(invalid="ignore"):
             alert = strength >= 1
         return Evidence(alert=alert, strength=strength, raised=_same_time(values.shape))
@@ -562,14 +620,25 @@ class ChangeAlert(_SeriesRule):
 
     GQ feedback reports raise a change alert when a subscale worsens reliably from one session
     to the next (Burlingame et al., 2018): bond or work falling, or negative relationship
-    rising, by more than ``threshold``.
+    rising, by more than a threshold. By default each watched facet's threshold is ``z`` times
+    its norm SD of session-to-session change (:data:`NORM_CHANGE_SD`, the S_diff of Jacobson &
+    Truax, 1991): 0.8-1.0 points for a subscale, 1.2-1.4 for a level's facet, whose fewer
+    items change more by chance.
+
+    Why ``z = 2.6`` and not the textbook 1.96: a member's series offers some 30 comparisons (15
+    session pairs, 2-3 scales), so a per-comparison RCI flags about half of the members of
+    groups with no rupture at all. ``z = 2.6`` flags 5-7% of them at every level, inside the
+    4.6-11% that Vittengl et al. (2015) found for sudden-change rules on series without change
+    (``benchmarks/rule_rates.py`` measures it).
 
     Parameters
     ----------
-    threshold : float
-        Smallest change that counts, in answer-scale points. The default 0.88 is
-        ``rci(sd=1.0, reliability=0.90)`` (Jacobson & Truax, 1991) -- an assumed norm SD and
-        reliability, since the GQ manual's values are proprietary.
+    threshold : float, optional
+        Smallest change that counts, in answer-scale points, for every watched scale. ``None``
+        (default): each facet's ``z * NORM_CHANGE_SD``. The simulated leader's feedback report
+        uses a fixed 0.88 (:data:`FEEDBACK_RULE`).
+    z : float
+        Multiple of the norm SD of change, when ``threshold`` is None (2.6; see above).
     scales, level : which facets to watch ("all" = subscales).
     worse : dict, optional
         Direction of other series (+1 higher is worse, -1 lower is worse).
@@ -581,23 +650,45 @@ class ChangeAlert(_SeriesRule):
     ...                   "scale": "PB", "level": "all", "score": [6.0, 4.5, 4.4]})
     >>> ChangeAlert(scales=("PB",)).detect(s)[["session", "pre", "post"]].to_dict("records")
     [{'session': 2, 'pre': 1, 'post': 2}]
+    >>> ChangeAlert(level="ML").thresholds().round(2).tolist()  # PB, PW, NR at member-leader
+    [1.3, 1.4, 1.38]
     """
 
     name: ClassVar[str] = "change"
-    threshold: float = round(rci(1.0, 0.90), 2)
+    threshold: float | None = None
+    z: float = 2.6
 
     def _check(self) -> None:
-        _check_positive("ChangeAlert", "threshold", self.threshold)
+        _check_positive("ChangeAlert", "z", self.z)
+        if self.threshold is None:
+            _check_norms("ChangeAlert.threshold", self.scales, self.level)
+        else:
+            _check_positive("ChangeAlert", "threshold", self.threshold)
+            object.__setattr__(self, "threshold", float(self.threshold))
+
+    def thresholds(self) -> np.ndarray:
+        """The threshold of each watched scale: ``threshold``, or ``z`` times the facet's norm SD of change."""
+        if self.threshold is not None:
+            return np.full(len(self.scales), self.threshold)
+        return np.array([self.z * NORM_CHANGE_SD[(s, self.level)] for s in self.scales])
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         values = panel.values[:, :, self.watched(panel)]
         sign = _direction(self.scales, self.worse)
         previous, prev_idx = _previous_observed(values)
-        strength = sign * (values - previous) / self.threshold
+        strength = sign * (values - previous) / self.thresholds()
         with np.errstate(invalid="ignore"):
             alert = strength > 1
         post = np.where(np.isnan(values), -1, _same_time(values.shape))
         return Evidence(alert=alert, strength=strength, raised=_same_time(values.shape), pre=prev_idx, post=post)
+
+
+FEEDBACK_RULE = ChangeAlert(threshold=round(rci(1.0, 0.90), 2))
+"""The alert the simulated leader's feedback report raises (``simulate(feedback=True)``): a change
+of more than 0.88 points in a subscale, the reliable change index for an assumed norm SD of 1.0
+and reliability .90 (Jacobson & Truax, 1991), as the GQ report's change alert is an RCI against
+norms (Burlingame et al., 2018) whose values are proprietary. The model's feedback effects are
+calibrated with it."""
 
 
 # -- rupture-repair sequences --------------------------------------------------------------------
@@ -614,6 +705,11 @@ class VEpisode(_SeriesRule):
     alerts never depend on the other groups of the table (or of a simulated batch). The rupture
     is claimed at the drop; the alert is raised when the rebound -- back above half the drop
     threshold -- is seen.
+
+    The default ``k = 1`` is the loose criterion. It suits the subscales, where it flags about a
+    fifth of the members of groups without any rupture; a level's facet, with fewer items,
+    moves more by chance, and ``k = 1`` flags 40-56% of them there (``k = 1.5``: 11-19%;
+    ``k = 2``: 2-4%; ``benchmarks/rule_rates.py``). Take a stricter ``k`` at a level.
 
     Parameters
     ----------
@@ -688,15 +784,6 @@ class VEpisode(_SeriesRule):
 
 
 # -- sudden gains and losses (Tang & DeRubeis, 1999, as suddengains implements them) -----------
-NORM_SD = {
-    ("PB", "all"): 0.70, ("PB", "MM"): 0.81, ("PB", "ML"): 0.80, ("PB", "MG"): 0.86,
-    ("PW", "all"): 0.75, ("PW", "ML"): 0.82, ("PW", "MG"): 0.89,
-    ("NR", "all"): 0.68, ("NR", "MM"): 0.78, ("NR", "ML"): 0.79, ("NR", "MG"): 0.86,
-}  # fmt: skip
-"""SD of each GQ facet among members at their first session, from gqkit's default model
-(1,000 groups, seed 2026; ``tests/test_detect.py`` regenerates it). The GQ's own norms are
-proprietary; give yours with a rule's ``norm_sd``."""
-
 BEST = {"PB": 7.0, "PW": 7.0, "NR": 1.0}
 """The best end of each GQ scale on the 1-7 answers: high bond and work, low negative relationship."""
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from gqkit import GQConfigError, GQDataError, Rupture, simulate
 from gqkit.detect import (
+    NORM_CHANGE_SD,
+    NORM_MEAN,
     NORM_SD,
     ChangeAlert,
     DyadDrop,
@@ -96,9 +98,10 @@ def test_change_alert_compares_with_the_previous_attended_session():
 
 
 def test_status_alert_direction_and_cutoffs():
-    s = pd.concat([_one({1: 4.5, 2: 3.9}), _one({1: 3.0, 2: 3.7}, scale="NR")])
+    s = pd.concat([_one({1: 4.5, 2: 3.7}), _one({1: 3.0, 2: 3.85}, scale="NR")])  # cutoffs from the norms: PB 3.77, NR 3.80
     out = StatusAlert(scales=("PB", "NR")).detect(s)
     assert out[["session", "scale"]].values.tolist() == [[2, "PB"], [2, "NR"]]
+    assert StatusAlert(scales=("PB", "NR"), cutoffs={"PB": 3.6, "NR": 3.9}).detect(s).empty
     with pytest.raises(GQConfigError, match="a cutoff for every watched scale"):
         StatusAlert(scales=("PB",), cutoffs={"NR": 3})
 
@@ -172,7 +175,11 @@ def test_function_rule_rejects_non_functions():
         (lambda: ChangeAlert(worse={"PB": True}), "worse="),
         (lambda: ChangeAlert(level="XX"), "ChangeAlert.level='XX'"),
         (lambda: ChangeAlert(threshold=float("nan")), "ChangeAlert.threshold=nan"),
-        (lambda: StatusAlert(cutoffs=None), "StatusAlert.cutoffs=None"),
+        (lambda: StatusAlert(cutoffs=[4.0]), "StatusAlert.cutoffs=[4.0]"),
+        (lambda: StatusAlert(scales=("bdi",), worse={"bdi": 1}), "StatusAlert.cutoffs=None"),
+        (lambda: ChangeAlert(scales=("bdi",), worse={"bdi": 1}), "ChangeAlert.threshold=None"),
+        (lambda: ChangeAlert(z=0), "ChangeAlert.z=0"),
+        (lambda: StatusAlert(z=-1), "StatusAlert.z=-1"),
         (lambda: StatusAlert(cutoffs={"PB": float("nan"), "PW": 3.8, "NR": 3.6}), "StatusAlert.cutoffs['PB']=nan"),
         (lambda: SuddenLoss(crit3="no"), "SuddenLoss.crit3='no'"),
         (lambda: SuddenGain(adjust="False"), "SuddenGain.adjust='False'"),
@@ -382,10 +389,33 @@ def test_sudden_loss_defaults_come_from_the_norms_of_the_watched_facets():
         SuddenLoss(reliability=1)
 
 
-def test_the_norm_table_is_the_default_models_first_sessions():
-    """NORM_SD regenerates from gqkit's default model (1,000 groups, seed 2026), to 2 decimals."""
+def test_the_norm_tables_regenerate_from_the_default_model():
+    """NORM_MEAN, NORM_SD (first sessions) and NORM_CHANGE_SD (consecutive attended sessions) regenerate
+    from gqkit's default model (1,000 groups, seed 2026, no feedback), to 2 decimals."""
     from gqkit import norms, simulate
 
     scores = simulate(n_groups=1000, seed=2026, feedback=False).scores()
-    table = norms(scores[scores["session"] == 1]).set_index(["scale", "level"])["sd"].round(2)
-    assert table.to_dict() == pytest.approx(NORM_SD, abs=0.005)
+    first = norms(scores[scores["session"] == 1]).set_index(["scale", "level"])
+    assert first["mean"].to_dict() == pytest.approx(NORM_MEAN, abs=0.005)
+    assert first["sd"].to_dict() == pytest.approx(NORM_SD, abs=0.005)
+    seen = scores.dropna(subset=["score"]).sort_values(["group", "member", "scale", "level", "session"])
+    change = seen.groupby(["group", "member", "scale", "level"])["score"].diff()
+    assert change.groupby([seen["scale"], seen["level"]]).std().to_dict() == pytest.approx(NORM_CHANGE_SD, abs=0.005)
+
+
+def test_norm_based_defaults_fit_each_level():
+    """Thresholds and cutoffs come from the watched facet's norms, so a level's facet (noisier) gets wider ones,
+    and the change alert flags 4.6-11% of the members of groups without ruptures at every level (Vittengl et al., 2015)."""
+    from gqkit import simulate
+
+    assert ChangeAlert(level="ML").thresholds() == pytest.approx([2.6 * NORM_CHANGE_SD[(s, "ML")] for s in ("PB", "PW", "NR")])
+    assert ChangeAlert(threshold=0.5).thresholds().tolist() == [0.5] * 3
+    assert StatusAlert(level="MG").limits() == pytest.approx([NORM_MEAN[("PB", "MG")] - 2 * NORM_SD[("PB", "MG")],
+                                                             NORM_MEAN[("PW", "MG")] - 2 * NORM_SD[("PW", "MG")],
+                                                             NORM_MEAN[("NR", "MG")] + 2 * NORM_SD[("NR", "MG")]])  # fmt: skip
+    quiet = simulate(n_groups=300, seed=5, rate={"MM": 0.0, "ML": 0.0, "MG": 0.0}, microaggression_rate=0.0)
+    panel, seen = quiet.panel(), int((quiet.members["n_attended"] > 0).sum())
+    for level in ("all", "MM", "ML", "MG"):
+        scales = tuple(s for s in ("PB", "PW", "NR") if (s, level) in NORM_SD)
+        flagged = ChangeAlert(level=level, scales=scales).detect(panel)[["group", "member"]].drop_duplicates()
+        assert 0.046 <= len(flagged) / seen <= 0.11, level

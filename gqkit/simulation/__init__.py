@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..detect import ChangeAlert, Rule
+from ..detect import FEEDBACK_RULE, Rule
 from ..errors import GQConfigError
 from ..instrument import Instrument, instrument_or_default
 from .cohort import EVENT_COLUMNS, EVENT_KINDS, Cohort, build
@@ -79,7 +79,7 @@ def simulate(
     ruptures : sequence of Rupture
         Ruptures scripted by hand, placed in every group (on top of the random ones).
     feedback : bool or Rule, optional
-        ``True``: every group runs with feedback from the default rule (:class:`ChangeAlert`);
+        ``True``: every group runs with feedback from the default rule (:data:`~gqkit.detect.FEEDBACK_RULE`, a change alert);
         a rule: every group runs with feedback from that rule; ``False``: no group does;
         ``None``: the share ``config.feedback_share`` of groups does (default 0). Feedback
         means both the rule's relationship alerts and the OQ not-on-track alerts
@@ -118,9 +118,9 @@ def simulate(
         check_seed(seed)
         seeds = group_seeds(seed, n_groups)
     if feedback is None:
-        rule, share = ChangeAlert(), cfg.feedback_share
+        rule, share = FEEDBACK_RULE, cfg.feedback_share
     elif isinstance(feedback, bool):
-        rule, share = ChangeAlert(), float(feedback)
+        rule, share = FEEDBACK_RULE, float(feedback)
     elif isinstance(feedback, Rule):
         rule, share = feedback, 1.0 if "feedback_share" not in overrides else cfg.feedback_share
     else:

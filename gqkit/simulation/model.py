@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..detect import ChangeAlert, Rule, ScorePanel
+from ..detect import FEEDBACK_RULE, Rule, ScorePanel
 from ..errors import GQConfigError
 from ..instrument import Instrument
 from ..scoring import score_array
@@ -742,7 +742,7 @@ def run(
     """Simulate one batch of groups; see the module docstring for the steps of a session."""
     for r in ruptures:
         r.check_fits(config.design.n_members, config.design.n_sessions)
-    w = setup(config, seeds, instrument, ruptures, rule or ChangeAlert(), feedback_share)
+    w = setup(config, seeds, instrument, ruptures, rule or FEEDBACK_RULE, feedback_share)
     G, M, S, I = w.shape
     st = State(G, M, S, I, len(instrument.facets))
     st.oq_true = w.baseline_oq.copy()
