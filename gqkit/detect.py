@@ -216,6 +216,76 @@ class Evidence:
     provisional: np.ndarray | None = None  # judged on a window cut short by the end of the data
 
 
+# -- parameter declarations ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Accepts:
+    """What a rule parameter accepts, as data: a test, and the words an error and the docs show.
+
+    A rule declares it on the field, ``k: float = param(1.0, POSITIVE)``; every rule checks its
+    declared parameters when it is made, and :meth:`Rule.accepts` lists them, so the CLI and a
+    researcher read one source. Checks that tie parameters together stay in the rule's ``_check``.
+
+    Examples
+    --------
+    >>> VEpisode.accepts()["sd"]
+    "one of 'within', 'between', 'stricter'"
+    >>> VEpisode(k=0)
+    Traceback (most recent call last):
+    gqkit.errors.GQConfigError: VEpisode.k=0 is not allowed: expected a number greater than 0
+    """
+
+    test: Callable[[Any], bool]
+    expected: str
+
+    def check(self, owner: str, name: str, value: object) -> None:
+        """Raise :class:`GQConfigError` naming ``owner.name`` when ``value`` fails the test."""
+        if not self.test(value):
+            raise GQConfigError(f"{owner}.{name}", value, self.expected)
+
+
+def _real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and bool(np.isfinite(float(value)))
+
+
+POSITIVE = Accepts(lambda v: _real(v) and v > 0, "a number greater than 0")
+
+
+def whole(minimum: int) -> Accepts:
+    """A whole number of at least ``minimum``."""
+    return Accepts(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and int(v) >= minimum,
+                   f"a whole number of at least {minimum}")  # fmt: skip
+
+
+def within(low: float, high: float, expected: str, *, low_open: bool = False, high_open: bool = False) -> Accepts:
+    """A number from ``low`` to ``high`` (``low_open``/``high_open``: that end excluded)."""
+    return Accepts(lambda v: _real(v) and (low < v if low_open else low <= v) and (v < high if high_open else v <= high), expected)
+
+
+def one_of(*options: object) -> Accepts:
+    """One of the given values."""
+    return Accepts(lambda v: isinstance(v, str) and v in options, "one of " + ", ".join(map(repr, options)))
+
+
+def optional(accepts: Accepts) -> Accepts:
+    """None, or what ``accepts`` accepts."""
+    return Accepts(lambda v: v is None or accepts.test(v), f"None or {accepts.expected}")
+
+
+SCALES = Accepts(lambda v: isinstance(v, tuple) and len(v) > 0 and all(isinstance(s, str) for s in v),
+                 "a non-empty tuple of scale names, e.g. ('PB', 'NR')")  # fmt: skip
+LEVEL = one_of(*LEVELS, "all")
+_BY_SCALE = Accepts(lambda v: isinstance(v, dict) and all(_real(x) for x in v.values()), "a dict of scale -> number")
+_BY_SCALE_POSITIVE = Accepts(lambda v: _BY_SCALE.test(v) and all(x > 0 for x in v.values()), "a dict of scale -> SD greater than 0")
+
+
+def param(default: Any = dataclasses.MISSING, accepts: Accepts | None = None, *, factory: Callable[[], Any] | None = None) -> Any:
+    """A rule parameter: its default (or default ``factory``) and what it accepts."""
+    metadata = {"accepts": accepts} if accepts is not None else {}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 # -- the interface ----------------------------------------------------------------------------
 class Rule(abc.ABC):
     """Base class of every rule; subclasses are frozen keyword-only dataclasses.
@@ -242,6 +312,17 @@ class Rule(abc.ABC):
         2.6
         """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def accepts(cls) -> dict[str, str]:
+        """What each declared parameter accepts, in words (see :class:`Accepts`).
+
+        Examples
+        --------
+        >>> ChangeAlert.accepts()["z"]
+        'a number greater than 0'
+        """
+        return {f.name: f.metadata["accepts"].expected for f in dataclasses.fields(cls) if "accepts" in f.metadata}
 
     def replace(self, **params: Any) -> Rule:
         """A copy with some parameters changed, checked like a new rule (rules are immutable).
@@ -454,9 +535,12 @@ def _direction(scales: tuple[str, ...], worse: dict[str, float] | None) -> np.nd
 
 
 def _check_types(rule: Rule) -> None:
-    """Each parameter has the kind of its default (True/False, a whole number, a finite number); numbers become plain int or float."""
+    """Each parameter has the kind of its default (True/False, a whole number, a finite number; numbers become
+    plain int or float) and passes its declared :class:`Accepts`."""
     for f in dataclasses.fields(rule):
         default, value, name = f.default, getattr(rule, f.name), f"{type(rule).__name__}.{f.name}"
+        if "accepts" in f.metadata:
+            f.metadata["accepts"].check(type(rule).__name__, f.name, value)
         if isinstance(default, bool):
             if not isinstance(value, (bool, np.bool_)):
                 raise GQConfigError(name, value, "True or False")
@@ -469,16 +553,6 @@ def _check_types(rule: Rule) -> None:
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
                 raise GQConfigError(name, value, "a finite number")
             object.__setattr__(rule, f.name, float(value))
-
-
-def _check_positive(owner: str, name: str, value: object) -> None:
-    if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(float(value)) and float(value) > 0):
-        raise GQConfigError(f"{owner}.{name}", value, "a number greater than 0")
-
-
-def _check_scales(owner: str, scales: tuple[str, ...]) -> None:
-    if not isinstance(scales, tuple) or not scales or not all(isinstance(s, str) for s in scales):
-        raise GQConfigError(f"{owner}.scales", scales, "a non-empty tuple of scale names, e.g. ('PB', 'NR')")
 
 
 def _check_norms(name: str, scales: tuple[str, ...], level: str) -> None:
@@ -497,15 +571,12 @@ def _same_time(shape: tuple[int, ...]) -> np.ndarray:
 class _SeriesRule(Rule):
     """Shared parameters of the rules that watch scales at one level, and their checks."""
 
-    scales: tuple[str, ...] = ("PB", "PW", "NR")
-    level: str = "all"
+    scales: tuple[str, ...] = param(("PB", "PW", "NR"), SCALES)
+    level: str = param("all", LEVEL)
     worse: dict | None = None
 
     def __post_init__(self) -> None:
         _check_types(self)
-        _check_scales(type(self).__name__, self.scales)
-        if self.level not in (*LEVELS, "all"):
-            raise GQConfigError(f"{type(self).__name__}.level", self.level, f"one of {', '.join(LEVELS)} or 'all'")
         _direction(self.scales, self.worse)
         self._check()
 
@@ -581,10 +652,9 @@ class StatusAlert(_SeriesRule):
 
     name: ClassVar[str] = "status"
     cutoffs: dict | None = None
-    z: float = 2.0
+    z: float = param(2.0, POSITIVE)
 
     def _check(self) -> None:
-        _check_positive("StatusAlert", "z", self.z)
         if self.cutoffs is None:
             _check_norms("StatusAlert.cutoffs", self.scales, self.level)
             return
@@ -655,15 +725,13 @@ class ChangeAlert(_SeriesRule):
     """
 
     name: ClassVar[str] = "change"
-    threshold: float | None = None
-    z: float = 2.6
+    threshold: float | None = param(None, optional(POSITIVE))
+    z: float = param(2.6, POSITIVE)
 
     def _check(self) -> None:
-        _check_positive("ChangeAlert", "z", self.z)
         if self.threshold is None:
             _check_norms("ChangeAlert.threshold", self.scales, self.level)
         else:
-            _check_positive("ChangeAlert", "threshold", self.threshold)
             object.__setattr__(self, "threshold", float(self.threshold))
 
     def thresholds(self) -> np.ndarray:
@@ -733,19 +801,10 @@ class VEpisode(_SeriesRule):
     """
 
     name: ClassVar[str] = "v_episode"
-    k: float = 1.0
-    m: int = 6
-    sd: str = "stricter"
-    min_history: int = 3
-
-    def _check(self) -> None:
-        _check_positive("VEpisode", "k", self.k)
-        for name in ("m", "min_history"):
-            value = getattr(self, name)
-            if not (isinstance(value, numbers.Integral) and int(value) >= (1 if name == "m" else 2)):
-                raise GQConfigError(f"VEpisode.{name}", value, "a whole number of at least " + ("1" if name == "m" else "2"))
-        if self.sd not in ("within", "between", "stricter"):
-            raise GQConfigError("VEpisode.sd", self.sd, "'within', 'between' or 'stricter'")
+    k: float = param(1.0, POSITIVE)
+    m: int = param(6, whole(1))
+    sd: str = param("stricter", one_of("within", "between", "stricter"))
+    min_history: int = param(3, whole(2))
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         x = panel.values[:, :, self.watched(panel)] * _direction(self.scales, self.worse)  # higher = worse now
@@ -790,40 +849,23 @@ BEST = {"PB": 7.0, "PW": 7.0, "NR": 1.0}
 
 @dataclass(frozen=True, kw_only=True)
 class _Sudden(_SeriesRule):
-    cutoff: float | None = None
-    reliability: float = 0.90
-    norm_sd: dict | None = None
-    best: dict | None = None
-    pct: float = 0.25
+    cutoff: float | None = param(None, optional(POSITIVE))
+    reliability: float = param(0.90, within(0, 1, "a reliability from 0 up to, but not including, 1", high_open=True))
+    norm_sd: dict | None = param(None, optional(_BY_SCALE_POSITIVE))
+    best: dict | None = param(None, optional(_BY_SCALE))
+    pct: float = param(0.25, within(-1, 1, "a share from -1 to 1"))
     crit3: bool = True
-    alpha: float = 0.05
+    alpha: float = param(0.05, within(0, 1, "a probability between 0 and 1", low_open=True, high_open=True))
     adjust: bool = True
-    critical_value: float = 2.776
+    critical_value: float = param(2.776, POSITIVE)
 
     improving: ClassVar[bool]
 
     def _check(self) -> None:
-        owner = type(self).__name__
-        if self.cutoff is not None:
-            _check_positive(owner, "cutoff", self.cutoff)
-        if not (isinstance(self.reliability, numbers.Real) and 0 <= self.reliability < 1):
-            raise GQConfigError(f"{owner}.reliability", self.reliability, "a reliability from 0 up to, but not including, 1")
-        for name in ("norm_sd", "best"):
-            value = getattr(self, name)
-            if value is not None and not (isinstance(value, dict) and all(
-                    isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v) for v in value.values())):
-                raise GQConfigError(f"{owner}.{name}", value, "None or a dict of scale -> number")
-        if self.norm_sd is not None and not all(v > 0 for v in self.norm_sd.values()):
-            raise GQConfigError(f"{owner}.norm_sd", self.norm_sd, "SDs greater than 0")
         if self.cutoff is None:
             missing = [s for s in self.scales if s not in (self.norm_sd or {}) and (s, self.level) not in NORM_SD]
             if missing:
-                raise GQConfigError(f"{owner}.cutoff", None, f"a cutoff, or norm_sd for {missing} (gqkit has norms for the GQ scales only)")
-        _check_positive(owner, "critical_value", self.critical_value)
-        if not (isinstance(self.pct, numbers.Real) and -1 <= self.pct <= 1):
-            raise GQConfigError(f"{owner}.pct", self.pct, "a share from -1 to 1")
-        if not (isinstance(self.alpha, numbers.Real) and 0 < self.alpha < 1):
-            raise GQConfigError(f"{owner}.alpha", self.alpha, "a probability between 0 and 1")
+                raise GQConfigError(f"{type(self).__name__}.cutoff", None, f"a cutoff, or norm_sd for {missing} (gqkit has norms for the GQ scales only)")
 
     def evidence(self, panel: ScorePanel) -> Evidence:
         x = panel.values[:, :, self.watched(panel)]
@@ -1001,14 +1043,10 @@ class GroupDrop(_SeriesRule):
 
     name: ClassVar[str] = "group_drop"
     group_level: ClassVar[bool] = True
-    threshold: float = 0.5
-    min_members: int = 3
-    level: str = "MG"
+    threshold: float = param(0.5, POSITIVE)
+    min_members: int = param(3, whole(2))
+    level: str = param("MG", LEVEL)
 
-    def _check(self) -> None:
-        _check_positive("GroupDrop", "threshold", self.threshold)
-        if not (isinstance(self.min_members, numbers.Integral) and self.min_members >= 2):
-            raise GQConfigError("GroupDrop.min_members", self.min_members, "a whole number of at least 2")
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(self.scales[0], self.level)]
@@ -1033,12 +1071,9 @@ class DyadDrop(_SeriesRule):
     """
 
     name: ClassVar[str] = "dyad_drop"
-    threshold: float = 0.7
-    scales: tuple[str, ...] = ("PB", "NR")
-    level: str = "MM"
-
-    def _check(self) -> None:
-        _check_positive("DyadDrop", "threshold", self.threshold)
+    threshold: float = param(0.7, POSITIVE)
+    scales: tuple[str, ...] = param(("PB", "NR"), SCALES)
+    level: str = param("MM", LEVEL)
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(self.scales[0], self.level)]
@@ -1085,15 +1120,13 @@ class FunctionRule(Rule):
     """
 
     name: ClassVar[str] = "function"
-    func: Callable[[np.ndarray], float]
-    scales: tuple[str, ...] = ("PB",)
-    level: str = "all"
+    func: Callable[[np.ndarray], float] = param(accepts=Accepts(callable, "a function of one member's score history"))
+    scales: tuple[str, ...] = param(("PB",), SCALES)
+    level: str = param("all", LEVEL)
     label: str = "function"
 
     def __post_init__(self) -> None:
-        if not callable(self.func):
-            raise GQConfigError("FunctionRule.func", self.func, "a function of one member's score history")
-        _check_scales("FunctionRule", self.scales)
+        _check_types(self)
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(s, self.level) for s in self.scales]

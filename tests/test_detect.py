@@ -24,6 +24,7 @@ from gqkit.detect import (
     SuddenLoss,
     VEpisode,
 )
+from gqkit.detect import RULES as BUILT_IN
 from gqkit.schema import MAX_SESSION
 from gqkit.scoring import rci
 from gqkit.simulation import group_seeds
@@ -419,3 +420,20 @@ def test_norm_based_defaults_fit_each_level():
         scales = tuple(s for s in ("PB", "PW", "NR") if (s, level) in NORM_SD)
         flagged = ChangeAlert(level=level, scales=scales).detect(panel)[["group", "member"]].drop_duplicates()
         assert 0.046 <= len(flagged) / seen <= 0.11, level
+
+
+@pytest.mark.parametrize("cls", list(BUILT_IN.values()), ids=list(BUILT_IN))
+def test_parameter_declarations_are_data_every_default_passes(cls):
+    """Each built-in declares what its parameters accept (Rule.accepts); defaults pass; a value each declaration refuses is refused by name."""
+    declared = {f.name: f.metadata["accepts"] for f in dataclasses.fields(cls) if "accepts" in f.metadata}
+    assert {"scales", "level"} <= set(declared) and cls.accepts() == {k: a.expected for k, a in declared.items()}
+    rule = cls()
+    for name, accepts in declared.items():
+        assert accepts.test(getattr(rule, name)), name
+        for bad in (-1, "nope", (), None):
+            if not accepts.test(bad):
+                with pytest.raises(GQConfigError, match=re.escape(f"{cls.__name__}.{name}=") + ".*" + re.escape(accepts.expected)):
+                    cls(**{name: bad})
+                break
+        else:
+            pytest.fail(f"{cls.__name__}.{name} accepts anything")
