@@ -74,6 +74,26 @@ class ScorePanel:
     of each column (consecutive, from 1); ``facets`` the (scale, level) of each last-axis slot.
     ``truth`` is filled only by the simulator: True where the unit has an open rupture (used by
     oracle rules in tests and teaching, never by real rules).
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (units, sessions, facets)
+        The scores; NaN where a unit has no score.
+    units : DataFrame
+        One row per unit, columns ``group`` and ``member`` (text).
+    sessions : ndarray of int
+        Session number of each column: 1, 2, ... in order.
+    facets : tuple of (scale, level)
+        The facet of each slot of the last axis.
+    truth : ndarray of bool, optional
+        Shape (units, sessions): an open rupture, from the simulator only.
+
+    Examples
+    --------
+    >>> from gqkit import simulate
+    >>> panel = simulate(n_groups=2, seed=1).panel()
+    >>> panel.values.shape, panel.facets[:2]
+    ((16, 16, 11), (('PB', 'all'), ('PB', 'MM')))
     """
 
     values: np.ndarray
@@ -89,6 +109,17 @@ class ScorePanel:
         Group and member ids become text, as read from a file (``2.0`` is ``"2"``, surrounding
         spaces dropped); they are ordered as numbers when every id of the column is a whole
         number (1, 2, 10), otherwise as text. Facets keep the order in which they first appear.
+
+        Parameters
+        ----------
+        scores : DataFrame
+            Tidy scores: group, member, session, scale, level and the ``value`` column.
+        value : str
+            The column that holds the scores (default ``"score"``).
+
+        Returns
+        -------
+        ScorePanel
 
         Raises
         ------
@@ -138,6 +169,21 @@ class ScorePanel:
         as numbers when every id of the column is a whole number (1, 2, 10), otherwise as text
         (as in :meth:`from_scores`); with ``group=None`` every person is in group ``"all"``.
 
+        Parameters
+        ----------
+        frame : DataFrame
+            One row per person (and group) and session.
+        columns : list of str
+            The series columns, each a facet.
+        group : str or None
+            The group id column; None: one group, ``"all"``.
+        member, session : str
+            The person id and session number columns.
+
+        Returns
+        -------
+        ScorePanel
+
         Raises
         ------
         GQDataError
@@ -180,11 +226,31 @@ class ScorePanel:
         return cls(values, units, np.arange(1, shape[1] + 1), tuple((str(c), "all") for c in columns))
 
     def upto(self, n_sessions: int) -> ScorePanel:
-        """The panel as it was known after its first ``n_sessions`` sessions."""
+        """The panel as it was known after its first ``n_sessions`` sessions.
+
+        Parameters
+        ----------
+        n_sessions : int
+            How many sessions to keep, from the first.
+        """
         truth = None if self.truth is None else self.truth[:, :n_sessions]
         return dataclasses.replace(self, values=self.values[:, :n_sessions], sessions=self.sessions[:n_sessions], truth=truth)
 
     def facet_index(self, scale: str, level: str) -> int:
+        """Position of the facet ``(scale, level)`` on the last axis.
+
+        Parameters
+        ----------
+        scale : str
+            e.g. ``"PB"``.
+        level : str
+            ``"all"`` (the subscale) or a level, e.g. ``"ML"``.
+
+        Raises
+        ------
+        GQDataError
+            When the panel has no scores for that facet.
+        """
         try:
             return self.facets.index((scale, level))
         except ValueError:
@@ -199,12 +265,22 @@ class ScorePanel:
 class Evidence:
     """What a rule found, indexed by claimed onset: arrays of shape (units, sessions, watched).
 
-    ``alert`` says where the rule alerts (NaN-free bool); ``strength`` is the continuous
-    evidence; ``raised`` the (0-based) session at which the alert can first be raised;
-    ``pre``/``post`` the sessions compared (-1 where not applicable); ``criteria`` per-criterion
-    results as 1.0, 0.0 or NaN (not evaluable); ``provisional`` marks judgements made on a
-    window cut short by the end of the data, which :meth:`Rule.alerts_now` does not raise (the
-    next session would judge them again on the full window).
+    Parameters
+    ----------
+    alert : ndarray of bool
+        Where the rule alerts (no NaN).
+    strength : ndarray of float
+        The continuous evidence (>= 1 where a one-threshold rule alerts).
+    raised : ndarray of int
+        The (0-based) session at which each alert can first be raised.
+    pre, post : ndarray of int, optional
+        The (0-based) sessions compared; -1 where not applicable.
+    criteria : dict of str to ndarray
+        Per-criterion results as 1.0, 0.0 or NaN (not evaluable).
+    provisional : ndarray of bool, optional
+        Judgements made on a window cut short by the end of the data, which
+        :meth:`Rule.alerts_now` does not raise (the next session judges them again on the full
+        window).
     """
 
     alert: np.ndarray
@@ -304,7 +380,12 @@ class Rule(abc.ABC):
         __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The rule's parameters by name (``deep`` is accepted for scikit-learn; rules hold no rules).
+        """The rule's parameters by name.
+
+        Parameters
+        ----------
+        deep : bool
+            Accepted for scikit-learn's ``clone``; rules hold no rules, so it changes nothing.
 
         Examples
         --------
@@ -327,6 +408,11 @@ class Rule(abc.ABC):
     def replace(self, **params: Any) -> Rule:
         """A copy with some parameters changed, checked like a new rule (rules are immutable).
 
+        Parameters
+        ----------
+        **params
+            New values by parameter name.
+
         Examples
         --------
         >>> ChangeAlert().replace(threshold=0.5).threshold
@@ -340,6 +426,11 @@ class Rule(abc.ABC):
     def set_params(self, **params: Any) -> Rule:
         """Refused: scikit-learn's ``set_params`` changes an estimator in place, and rules are immutable.
 
+        Parameters
+        ----------
+        **params
+            Ignored.
+
         Raises
         ------
         GQConfigError
@@ -349,14 +440,36 @@ class Rule(abc.ABC):
 
     @abc.abstractmethod
     def watched(self, panel: ScorePanel) -> list[int]:
-        """Positions in ``panel.facets`` of the facets the rule reads, in the order of its evidence."""
+        """Positions in ``panel.facets`` of the facets the rule reads, in the order of its evidence.
+
+        Parameters
+        ----------
+        panel : ScorePanel
+            The scores the rule will read.
+        """
 
     @abc.abstractmethod
     def evidence(self, panel: ScorePanel) -> Evidence:
-        """What the rule finds on a panel (see :class:`Evidence`); it must use data up to each alert's ``raised`` session only."""
+        """What the rule finds on a panel; it must use data up to each alert's ``raised`` session only.
+
+        Parameters
+        ----------
+        panel : ScorePanel
+            The scores.
+
+        Returns
+        -------
+        Evidence
+        """
 
     def alerts_now(self, panel: ScorePanel) -> np.ndarray:
-        """Boolean per unit: does the rule raise an alert at the panel's last session?"""
+        """Boolean per unit: does the rule raise an alert at the panel's last session?
+
+        Parameters
+        ----------
+        panel : ScorePanel
+            The scores known so far (the simulator passes ``panel.upto(t)``).
+        """
         ev = self.evidence(panel)
         now = ev.alert & (ev.raised == len(panel.sessions) - 1)
         if ev.provisional is not None:
@@ -370,6 +483,15 @@ class Rule(abc.ABC):
         be raised), onset (the session the rule claims the rupture began), pre and post (the
         sessions compared, where the rule compares two), level, scale, rule, strength, and one
         nullable boolean column per criterion where the rule has criteria.
+
+        Parameters
+        ----------
+        scores : DataFrame or ScorePanel
+            A tidy scores table (:func:`gqkit.score`'s output) or a panel.
+
+        Returns
+        -------
+        DataFrame
         """
         panel = scores if isinstance(scores, ScorePanel) else ScorePanel.from_scores(scores)
         if panel.values.size == 0:
@@ -1015,6 +1137,14 @@ class SuddenGain(_Sudden):
 
     The mirror of :class:`SuddenLoss` (see there); with ``worse={"bdi": 1}`` and the same
     settings it reproduces ``suddengains::identify_sg`` cell for cell.
+
+    Parameters
+    ----------
+    cutoff, reliability, norm_sd, best, pct, crit3, alpha, adjust, critical_value
+        As for :class:`SuddenLoss`, with the change measured as an improvement.
+    scales, level : which facets to watch ("all" = subscales).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
     """
 
     name: ClassVar[str] = "sudden_gain"
@@ -1039,6 +1169,27 @@ class GroupDrop(_SeriesRule):
     A rupture with the group as a whole shows in many members' member-group ratings at once
     (Burlingame, Alldredge & Arnold, 2021). Alerts the whole group (member ``<NA>``) when at
     least ``min_members`` members worsen by ``threshold`` or more since their previous session.
+
+    Parameters
+    ----------
+    threshold : float
+        Mean worsening over the watched facets, in answer points, that counts for a member (0.5,
+        assumed).
+    min_members : int
+        Members who must worsen in the same session (3, assumed).
+    scales, level : which facets to watch (PB, PW and NR at member-group by default).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"group": "g", "member": [m for m in "abc" for _ in (1, 2)], "session": [1, 2] * 3,
+    ...                   "scale": "PB", "level": "MG", "score": [6.0, 5.0, 6.0, 5.0, 6.0, 5.8]})
+    >>> GroupDrop(scales=("PB",)).detect(s)[["session"]].to_dict("records")  # a and b drop 1 point, c only 0.2
+    []
+    >>> GroupDrop(scales=("PB",), min_members=2).detect(s)[["session", "level"]].to_dict("records")  # one alert for the group
+    [{'session': 2, 'level': 'MG'}]
     """
 
     name: ClassVar[str] = "group_drop"
@@ -1068,6 +1219,14 @@ class DyadDrop(_SeriesRule):
     A member-member rupture strains both members of the pair (Burlingame, Alldredge & Arnold,
     2021). A member alerts when they and at least one other member of the group worsen by
     ``threshold`` or more on the mean of the watched member-member facets in the same session.
+
+    Parameters
+    ----------
+    threshold : float
+        Mean worsening over the watched facets, in answer points, that counts (0.7, assumed).
+    scales, level : which facets to watch (PB and NR at member-member by default).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
     """
 
     name: ClassVar[str] = "dyad_drop"
@@ -1108,6 +1267,17 @@ class FunctionRule(Rule):
     for a rupture *at that session*; 1 or more raises an alert. Causal by construction: the
     function never sees the future. It runs once per member, session and facet, so keep it
     quick.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(history) -> float``, the evidence at the history's last session (NaN: none).
+    scales : tuple of str
+        The scales watched, one series each.
+    level : str
+        The level watched ("all" = subscales).
+    label : str
+        The rule's name in the ``rule`` column of its detections.
 
     Examples
     --------
