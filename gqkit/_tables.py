@@ -31,6 +31,18 @@ class RawTable:
 
     ``labels`` holds each row's place: a line number for a file, an index label for a
     DataFrame; :meth:`where` turns one into words ("line 7", "row 3").
+
+    Parameters
+    ----------
+    source : str
+        The file's name, or ``"DataFrame"``; errors name it.
+    cells : DataFrame
+        One column per input column (lower-cased, stripped names), every cell a stripped
+        string, ``""`` where empty.
+    labels : ndarray
+        Each row's line number (file) or index label (DataFrame), aligned with ``cells``.
+    unit : {"line", "row"}
+        The word :meth:`where` puts before a label.
     """
 
     source: str
@@ -39,7 +51,17 @@ class RawTable:
     unit: str  # "line" or "row"
 
     def where(self, position: int) -> str:
-        """The place of the row at ``position`` in words, e.g. ``"line 7"``."""
+        """The place of the row at ``position`` in words, e.g. ``"line 7"``.
+
+        Parameters
+        ----------
+        position : int
+            The row's 0-based position in ``cells``.
+
+        Returns
+        -------
+        str
+        """
         return f"{self.unit} {self.labels[position]}"
 
 
@@ -48,6 +70,27 @@ def from_path(path: str | Path, sep: str | None = None) -> RawTable:
 
     The csv module tokenises (strictly: an unclosed quote is an error); everything per row
     after that is vectorised, so a million-row file reads in seconds.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, UTF-8 (a byte-order mark is allowed).
+    sep : {",", ";", "\\t"}, optional
+        The delimiter; default: the only one of the three that splits the header (or, failing
+        that, the first 200 non-blank lines) consistently.
+
+    Returns
+    -------
+    RawTable
+        With ``unit="line"``; blank and all-empty lines are dropped.
+
+    Raises
+    ------
+    GQDataError
+        If the file cannot be read, is not UTF-8, is empty, has an ambiguous delimiter, a
+        duplicate or empty column name, or records of the wrong width.
+    GQConfigError
+        If ``sep`` is not one of the three delimiters.
     """
     path = Path(path)
     source = path.name
@@ -142,6 +185,21 @@ def from_frame(frame: pd.DataFrame) -> RawTable:
 
     Whole-number floats are written without ``.0`` (an id of 101.0 reads as "101", as it
     would from a file).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table; its column names are lower-cased and stripped.
+
+    Returns
+    -------
+    RawTable
+        With ``unit="row"`` and the frame's index labels as ``labels``.
+
+    Raises
+    ------
+    GQDataError
+        If two column names are the same after lower-casing, or one is empty.
     """
     source = "DataFrame"
     cells = frame.astype(object).where(frame.notna(), "")
@@ -160,6 +218,13 @@ def write_csv(frame: pd.DataFrame, target: str | Path | TextIO) -> None:
     A text cell that begins like a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
     return) gets a leading apostrophe, so a spreadsheet shows it as text instead of running
     it. Number columns are left alone (a negative number stays a number).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; its index is not written.
+    target : str, Path or text file object
+        A file path (overwritten) or an open text stream such as ``sys.stdout``.
 
     Examples
     --------

@@ -72,7 +72,9 @@ def _rule(name: str, params: list[str]) -> rules_module.Rule:
     known = [f.name for f in dataclasses.fields(RULES[name]) if f.init]
     for key in pairs:
         if key not in known:
-            raise GQConfigError("--param", key, f"a parameter of the {name} rule: {', '.join(known)}")
+            accepts = RULES[name].accepts()  # what each parameter takes, declared on the rule
+            listed = ", ".join(f"{k} ({accepts[k]})" if k in accepts else k for k in known)
+            raise GQConfigError("--param", key, f"a parameter of the {name} rule: {listed}")
     return RULES[name](**pairs)
 
 
@@ -94,6 +96,26 @@ def _write(table: pd.DataFrame, out: str | None, source: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``gqkit`` command (the console script calls this).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program's name, e.g. ``["simulate", "out", "--groups", "3"]``;
+        default: ``sys.argv[1:]``. The subcommands and their options are in the module's
+        docstring and in ``gqkit --help``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 on success (and when the reader of standard output closes early),
+        2 for bad arguments or files, after one line on standard error.
+
+    Examples
+    --------
+    >>> main(["detect", "no_such_file.csv"])
+    2
+    """
     parser = _Parser(prog="gqkit", description="Simulate, detect and evaluate ruptures in group therapy data.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p_sim = sub.add_parser("simulate", help="simulate a cohort into a folder")

@@ -47,7 +47,9 @@ MEASURES = {
 class Scenario:
     """One scripted microaggression, averaged over replicate groups (see :func:`scenario`).
 
-    Attributes
+    Made by :func:`scenario`; the fields are kept as attributes of the same names.
+
+    Parameters
     ----------
     rupture : Rupture
         The scripted microaggression.
@@ -59,6 +61,7 @@ class Scenario:
     responses : dict
         How often each response happened across the replicates (a share per response).
     n_groups : int
+        Replicate groups averaged.
     """
 
     rupture: Rupture
@@ -71,6 +74,18 @@ class Scenario:
         """Per role and measure: mean before the microaggression, and at the end (last two sessions).
 
         ``change`` = end - before (for the OQ, below zero is improvement).
+
+        Returns
+        -------
+        DataFrame
+            Indexed by (role, measure), roles in the order of :data:`ROLES`; columns before,
+            end, change (answer-scale points, OQ-45 points for ``oq``).
+
+        Examples
+        --------
+        >>> table = scenario(response="addressed").summary()
+        >>> list(table.columns), list(table.index.names)
+        (['before', 'end', 'change'], ['role', 'measure'])
         """
         p = self.paths
         before = p[p["session"] < self.rupture.session].groupby(["role", "measure"])["value"].mean()
@@ -106,23 +121,37 @@ def scenario(
 
     Parameters
     ----------
-    source : {"member", "leader"}
+    source : {"member", "leader"}, default "member"
         Who makes the remark: member 5 (a member-member rupture) or the leader (member-leader).
-    response : {None, "not addressed", "addressed", "shaming"}
+    response : {None, "not addressed", "addressed", "shaming"}, default None
         The leader's response; ``None`` lets the simulated leader decide, by their
         multicultural orientation (and then it varies between the replicates). ``"shaming"``
         needs a member source. How *well* it is addressed always comes from humility and
         comfort.
     dimension : str, optional
         The identity dimension (a label of ``CultureModel.dimensions``); default the first.
-    humility, comfort, opportunities : float
-        The leader's multicultural orientation, 0-1.
-    norm_setting : bool
-        The group modelled naming identities and power in sessions 1-3.
-    onset, severity : as for :class:`gqkit.Rupture`
-        ``onset`` from 2 to ``n_sessions`` - 2, so that the summary has sessions before and after.
+    humility, comfort, opportunities : float, default 0.6, 0.6 and 0.5
+        The leader's multicultural orientation, each 0-1 (the :class:`TherapistModel`
+        means; every replicate's leader has exactly these).
+    norm_setting : bool, default False
+        The group modelled naming identities and power in sessions 1-3
+        (``CultureModel.norm_sessions``).
+    onset, severity : as for :class:`gqkit.Rupture`, default 5 and 1.5
+        ``onset`` from 2 to ``n_sessions`` - 2, so that the summary has sessions before and
+        after; ``severity`` in answer-scale points.
     n_groups, seed, n_members, n_sessions : int
-        Replicate groups and their design.
+        Replicate groups (default 16, at least 1), their seed (default 1) and design
+        (default 8 members, at least 5 for a member source; 16 sessions). All parameters
+        are keyword only.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    GQConfigError
+        For a setting out of range, or a rupture or design the simulator refuses.
 
     Examples
     --------

@@ -90,14 +90,15 @@ def scenario_paths(s: Scenario, *, axes: Sequence[Axes] | None = None, norm_sess
     s : Scenario
         The output of :func:`gqkit.culture.scenario`.
     axes : three Axes, optional
-        Where to draw; new ones (a pyplot figure) when omitted.
-    norm_sessions : int
+        Where to draw (keyword only); new ones (a pyplot figure) when omitted.
+    norm_sessions : int, default 0
         Shade sessions 1 to this (0: no shading), e.g. ``CultureModel.norm_sessions`` when the
         scenario ran with ``norm_setting=True``.
 
     Returns
     -------
-    Figure
+    Figure or SubFigure
+        The figure that holds ``axes``.
 
     Examples
     --------
@@ -177,20 +178,22 @@ class ScenarioExplorer(Explorer):
 
     Parameters
     ----------
-    source : {"member", "leader"}
+    source : {"member", "leader"}, default "member"
         Who makes the remark.
-    response : {None, "addressed", "not addressed", "shaming"}
+    response : {None, "addressed", "not addressed", "shaming"}, default None
         The leader's response; ``None`` (or :attr:`DECIDES`): the leader decides, by their
         multicultural orientation.
     dimension : str, optional
         The identity dimension touched: a label of ``SimulationConfig().culture.dimensions``
         (default the first).
-    humility, comfort, opportunities : float
+    humility, comfort, opportunities : float, default 0.6, 0.6 and 0.5
         The leader's multicultural orientation, 0-1 in steps of 0.05.
-    norm_setting : bool
+    norm_setting : bool, default False
         The group modelled naming identities and power in its first sessions.
     onset, severity, n_groups, seed, n_members, n_sessions
-        Fixed for the explorer's life: as for :func:`gqkit.culture.scenario`.
+        Fixed for the explorer's life: as for :func:`gqkit.culture.scenario` (same
+        defaults); ``n_sessions`` at least 4, ``onset`` from 2 to ``n_sessions`` - 2. All
+        parameters are keyword only.
 
     Attributes
     ----------

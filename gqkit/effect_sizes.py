@@ -21,10 +21,17 @@ def hedges_g(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     (Hedges & Olkin, 1985; Borenstein et al., 2009). The point estimate equals
     ``pingouin.compute_effsize(x, y, eftype="hedges")`` (tests check it). NaNs are dropped.
 
+    Parameters
+    ----------
+    x, y : array_like of float
+        The two samples, e.g. one arm's change scores and the other's; any length, NaNs
+        ignored. A positive g means ``x`` is higher on average.
+
     Returns
     -------
-    (g, ci_low, ci_high)
-        NaN when either sample has fewer than two values or no spread.
+    (g, ci_low, ci_high) : tuple of float
+        g in pooled-SD units and its 95% CI; all NaN when either sample has fewer than two
+        values or neither has any spread.
 
     Examples
     --------
@@ -51,10 +58,21 @@ def odds_ratio(events_a: int, n_a: int, events_b: int, n_b: int) -> tuple[float,
     OR = (a / (n_a - a)) / (b / (n_b - b)); SE(log OR) = sqrt(1/a + 1/(n_a - a) + 1/b +
     1/(n_b - b)). When a cell is 0, 0.5 is added to every cell (Haldane-Anscombe).
 
+    Parameters
+    ----------
+    events_a : int
+        How many in group a had the event (0 to ``n_a``).
+    n_a : int
+        Group a's size.
+    events_b : int
+        How many in group b had the event (0 to ``n_b``).
+    n_b : int
+        Group b's size.
+
     Returns
     -------
-    (odds_ratio, ci_low, ci_high)
-        NaN when a group is empty.
+    (odds_ratio, ci_low, ci_high) : tuple of float
+        The odds ratio and its 95% CI; all NaN when a group is empty (size 0 or less).
 
     Examples
     --------

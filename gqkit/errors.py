@@ -49,16 +49,33 @@ class GQDataError(ValueError):
     Holds every problem found (up to the reader's limit), so a user can fix a file in one
     pass. ``str(error)`` lists them one per line.
 
-    Attributes
+    Parameters
     ----------
     source : str
         The file name, or a short description such as ``"DataFrame"``.
+    problems : list or tuple of Problem
+        The problems to report; kept as a tuple in the attribute of the same name.
+    n_more : int, default 0
+        How many further problems were found but not listed (past the reader's
+        ``max_problems``).
+    advice : str, default "nothing was read; fix them and read again"
+        What to do about them, shown after the count in the first line of the message.
+
+    Attributes
+    ----------
+    source : str
+        As given.
     problems : tuple of Problem
         The problems reported.
     n_more : int
-        How many further problems were found but not listed.
-    advice : str
-        What to do about them, shown after the count.
+        As given.
+
+    Examples
+    --------
+    >>> error = GQDataError("scores.csv", [Problem("line 3", "session", "x", "a whole number")])
+    >>> print(error)
+    scores.csv: 1 problem (nothing was read; fix them and read again)
+      line 3, column 'session': got 'x'; expected a whole number
     """
 
     def __init__(
@@ -81,7 +98,28 @@ class GQDataError(ValueError):
 
 
 class GQConfigError(ValueError):
-    """A parameter outside its allowed range; the message names the parameter."""
+    """A parameter outside its allowed range; the message names the parameter.
+
+    Parameters
+    ----------
+    parameter : str
+        The parameter's name as the user would write it, e.g. ``"n_members"`` or
+        ``"CultureModel.dimensions['A']"``.
+    value : object
+        The rejected value (shown with ``repr``).
+    expected : str
+        What would have been accepted, in plain words.
+
+    Attributes
+    ----------
+    parameter, value, expected
+        As given.
+
+    Examples
+    --------
+    >>> print(GQConfigError("n_members", 1, "a whole number from 2 to 20"))
+    n_members=1 is not allowed: expected a whole number from 2 to 20
+    """
 
     def __init__(self, parameter: str, value: object, expected: str):
         self.parameter = parameter

@@ -34,7 +34,7 @@ _FORBIDDEN = 1e9  # cost of a pair that may not match; far above any sum of allo
 class Matching:
     """The result of :func:`match_events`.
 
-    Attributes
+    Parameters
     ----------
     truth : DataFrame
         The ruptures, with ``found`` (bool) and ``delay`` (alert session minus true onset).
@@ -92,6 +92,34 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     and its claimed ``onset`` falls ``tolerance[0]`` to ``tolerance[1]`` sessions after the
     true onset, inclusive. An alert before the onset is a false alarm.
 
+    Parameters
+    ----------
+    truth : Cohort or DataFrame
+        A cohort, or its ``events`` table (at least group, member, session, kind, level,
+        source and rupture_id; only rows of kind ``rupture`` are used).
+    detections : DataFrame
+        A rule's ``detect()`` output: at least group, member (empty for a whole-group
+        alert), session (when the alert is raised), onset (the session it claims the
+        rupture began) and level (MM, ML, MG or ``all``). Every session must be at or after
+        its onset.
+    tolerance : (int, int), default (0, 3)
+        How many sessions after the true onset a detection's claimed ``onset`` may fall,
+        inclusive: whole numbers with 0 <= low <= high. The default is the kit's choice,
+        not a cited value.
+
+    Returns
+    -------
+    Matching
+        The ruptures with ``found`` and ``delay``, and the detections with ``matched``,
+        ``rupture_id`` and ``redundant``.
+
+    Raises
+    ------
+    GQDataError
+        If either table lacks a column or holds a value it cannot accept.
+    GQConfigError
+        If ``tolerance`` is not a valid window or an argument has the wrong type.
+
     Examples
     --------
     >>> import pandas as pd
@@ -146,6 +174,14 @@ def alert_outcomes(matching: Matching, tolerance: tuple[int, int] = (0, 3)) -> p
     and was missed, but claims an onset beyond the tolerance window; anything else is a **false
     alarm**. Late alerts count as false alarms in :func:`evaluate`'s precision; this separates
     them, because a rule that is right but slow needs a wider window, not a stricter threshold.
+
+    Parameters
+    ----------
+    matching : Matching
+        From :func:`match_events`.
+    tolerance : (int, int), default (0, 3)
+        The window the matching used; an unmatched alert whose onset lies beyond a missed
+        rupture's onset plus ``tolerance[1]`` is late.
 
     Returns
     -------
@@ -211,6 +247,25 @@ def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int
     over detections that claim it); one per rupture ``type`` (recall only: rules do not claim a
     type).
 
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort: its events are the truth, its attended member-sessions the
+        exposure for false alarms per 100.
+    detections : DataFrame
+        A rule's ``detect()`` output on ``cohort.scores()``, as for :func:`match_events`.
+    tolerance : (int, int), default (0, 3)
+        How many sessions after the true onset a detection's claimed ``onset`` may fall,
+        inclusive: whole numbers with 0 <= low <= high. The default is the kit's choice,
+        not a cited value.
+
+    Returns
+    -------
+    DataFrame
+        One row per scope (overall, then each level, then each type): scope, key, ruptures,
+        found, recall, detections, matched, redundant, precision, f1, false_alarms_per_100,
+        median_delay (sessions). NaN where a rate has no denominator or does not apply.
+
     Examples
     --------
     >>> from gqkit import simulate
@@ -228,7 +283,17 @@ def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int
 def metrics_table(cohort: Cohort, matching: Matching) -> pd.DataFrame:
     """:func:`evaluate`'s table from a matching already made (an explorer that also draws it matches once).
 
-    ``matching`` must come from :func:`match_events` on ``cohort``'s truth.
+    Parameters
+    ----------
+    cohort : Cohort
+        The simulated cohort (its attended member-sessions give the exposure).
+    matching : Matching
+        From :func:`match_events` on ``cohort``'s truth; not checked against it.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`evaluate` returns.
     """
     truth, found = matching.truth, matching.detections
     exposure = float(cohort.attended.sum())
@@ -255,10 +320,19 @@ def pointwise(cohort: Cohort, detections: pd.DataFrame) -> dict[str, float]:
     several sessions; a rule that alerts every session a member is low scores well. Use it to
     show the trap, not to judge a rule.
 
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort (members named ``m01``, ``m02`` ..., as the simulator names them).
+    detections : DataFrame
+        A rule's ``detect()`` output (group, member, session); whole-group alerts (no
+        member) are ignored.
+
     Returns
     -------
     dict
-        recall, precision and the number of ruptured member-sessions.
+        recall and precision (float, NaN without a denominator) and
+        ruptured_member_sessions (int).
     """
     events = cohort.events
     ruptures = events[events["kind"] == "rupture"]
@@ -283,6 +357,31 @@ def pointwise(cohort: Cohort, detections: pd.DataFrame) -> dict[str, float]:
 
 def sweep(rule: Rule, param: str, values: Iterable[object], cohort: Cohort, tolerance: tuple[int, int] = (0, 3)) -> pd.DataFrame:
     """Overall metrics of ``rule`` for each value of one parameter: a tidy table for curves.
+
+    Parameters
+    ----------
+    rule : Rule
+        The rule to vary; its other parameters stay as they are.
+    param : str
+        The name of one of its parameters, e.g. ``"threshold"``.
+    values : iterable
+        The values to try, in the order the rows should have.
+    cohort : Cohort
+        The simulated cohort to detect on and score against.
+    tolerance : (int, int), default (0, 3)
+        How many sessions after the true onset a detection's claimed ``onset`` may fall,
+        inclusive: whole numbers with 0 <= low <= high. The default is the kit's choice,
+        not a cited value.
+
+    Returns
+    -------
+    DataFrame
+        One row per value: rule, param, value, then the ``overall`` row of :func:`evaluate`.
+
+    Raises
+    ------
+    GQConfigError
+        If the rule has no parameter ``param`` or a value is not allowed.
 
     Examples
     --------
@@ -330,10 +429,40 @@ def monte_carlo(
     cluster's ``Client.get_executor()``. (Process and Dask executors need rules that pickle:
     a ``FunctionRule`` should wrap a module-level function, not a lambda, for a process pool.)
 
+    Parameters
+    ----------
+    config : SimulationConfig or None
+        The model to simulate; None for the defaults.
+    rules : Rule or sequence of Rule
+        The rules to compare, each run on the same simulated cohorts.
+    n_groups : int
+        Groups per repetition, at least 1.
+    reps : int
+        How many repetitions, at least 1.
+    seed : int, default 0
+        Root seed; repetition *r* simulates with the *r*-th seed spawned from it.
+    tolerance : (int, int), default (0, 3)
+        How many sessions after the true onset a detection's claimed ``onset`` may fall,
+        inclusive: whole numbers with 0 <= low <= high. The default is the kit's choice,
+        not a cited value.
+    executor : concurrent.futures.Executor, optional
+        Where to run the repetitions; default: one after another in this process.
+    progress : bool, default True
+        Show a progress bar.
+
     Returns
     -------
     DataFrame
-        The :func:`evaluate` rows of every repetition and rule, with ``rep`` and ``rule``.
+        The :func:`evaluate` rows of every repetition and rule, with ``rep`` and ``rule``
+        (the rule's ``label`` if it has one, else its ``name``), sorted by rep, then by the
+        rules' order.
+
+    Examples
+    --------
+    >>> from gqkit.detect import ChangeAlert
+    >>> table = monte_carlo(None, ChangeAlert(), n_groups=2, reps=2, seed=3, progress=False)
+    >>> table.query("scope == 'overall'")[["rep", "rule"]].to_dict("records")
+    [{'rep': 0, 'rule': 'change'}, {'rep': 1, 'rule': 'change'}]
     """
     rules = [rules] if isinstance(rules, Rule) else list(rules)
     for name, value in (("n_groups", n_groups), ("reps", reps)):

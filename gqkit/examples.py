@@ -26,7 +26,26 @@ __all__ = ["EXAMPLES", "list_examples", "load_example", "write_example"]
 
 @dataclass(frozen=True)
 class Example:
-    """The recipe of one canonical dataset."""
+    """The recipe of one canonical dataset (the values of :data:`EXAMPLES`).
+
+    Parameters
+    ----------
+    name : str
+        The dataset's name, also its folder's name and the key in :data:`EXAMPLES`.
+    title : str
+        A one-line description, shown by :func:`list_examples` and the data card.
+    good_for : str
+        What the dataset suits, in plain words.
+    n_groups : int
+        How many groups to simulate.
+    seed : int
+        The simulation's seed (group *k* uses the *k*-th stream spawned from it).
+    overrides : dict, default {}
+        Changes to the default configuration, as for
+        :meth:`~gqkit.simulation.SimulationConfig.from_overrides`.
+    ruptures : tuple of Rupture, default ()
+        Scripted ruptures put in every group.
+    """
 
     name: str
     title: str
@@ -37,6 +56,13 @@ class Example:
     ruptures: tuple[Rupture, ...] = ()
 
     def make(self) -> Cohort:
+        """Simulate the dataset from this recipe.
+
+        Returns
+        -------
+        Cohort
+            The simulated groups, the same on every run.
+        """
         return simulate(SimulationConfig.from_overrides(**self.overrides), n_groups=self.n_groups, seed=self.seed, ruptures=self.ruptures)
 
 
@@ -83,6 +109,12 @@ def _root() -> Path:
 def list_examples() -> pd.DataFrame:
     """The shipped datasets: name, title, groups, what each is good for.
 
+    Returns
+    -------
+    DataFrame
+        One row per dataset of :data:`EXAMPLES`, with columns name, title, n_groups and
+        good_for.
+
     Examples
     --------
     >>> list_examples()["name"].tolist()
@@ -93,6 +125,21 @@ def list_examples() -> pd.DataFrame:
 
 def load_example(name: str) -> Cohort:
     """Load a shipped dataset as a :class:`~gqkit.simulation.Cohort` (no network needed).
+
+    Parameters
+    ----------
+    name : {"classroom", "course", "research"}
+        Which dataset (a key of :data:`EXAMPLES`; :func:`list_examples` describes them).
+
+    Returns
+    -------
+    Cohort
+        The dataset as it was written by ``make examples``.
+
+    Raises
+    ------
+    GQConfigError
+        If ``name`` is not a shipped dataset.
 
     Examples
     --------
@@ -105,7 +152,21 @@ def load_example(name: str) -> Cohort:
 
 
 def write_example(example: Example, root: Path) -> Path:
-    """Simulate ``example`` and write it, with its data card, to ``root / example.name``."""
+    """Simulate ``example`` and write it, with its data card, to ``root / example.name``.
+
+    Parameters
+    ----------
+    example : Example
+        The recipe, usually a value of :data:`EXAMPLES`.
+    root : Path
+        The folder that receives the dataset's folder; an existing dataset folder of the
+        same name is overwritten.
+
+    Returns
+    -------
+    Path
+        The dataset's folder.
+    """
     cohort = example.make()
     path = cohort.to_dir(root / example.name, overwrite=True)
     (path / "README.md").write_text(_data_card(example, cohort))
@@ -166,7 +227,14 @@ The items are gqkit's illustrative items with the Group Questionnaire's structur
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Regenerate every dataset (or the ones named) into the package's data folder."""
+    """Regenerate every dataset (or the ones named) into the package's data folder.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Names of datasets to regenerate; default: the command line's arguments, and every
+        dataset when there are none.
+    """
     names = (argv if argv is not None else sys.argv[1:]) or list(EXAMPLES)
     for name in names:
         print(write_example(EXAMPLES[name], _root()))

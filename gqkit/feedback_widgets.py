@@ -39,6 +39,30 @@ def feedback_trial(
 ) -> Trial:
     """Feedback off vs on for therapists with these mean factors, on shared seeds.
 
+    A :func:`gqkit.trial` with arms ``"no feedback"`` (the reference) and ``"feedback"``.
+
+    Parameters
+    ----------
+    n_groups : int, default 40
+        Groups per arm.
+    seed : int, default 1
+        Seed of the group streams, shared by both arms.
+    commitment, openness, self_doubt : float, default 0.6, 0.6 and 0.5
+        The therapists' means (0-1), as for :class:`~gqkit.simulation.TherapistModel`.
+    spread : float, default 0.05
+        SD of each factor between therapists (smaller than the model's 0.15, so the means
+        set the picture).
+    executor : concurrent.futures.Executor, optional
+        Where the units of work run; default: here.
+    chunks : int, optional
+        Slices per arm, as for :func:`gqkit.trial`.
+    **common
+        Further settings for both arms (keyword arguments of :func:`gqkit.simulate`).
+
+    Returns
+    -------
+    Trial
+
     Examples
     --------
     >>> t = feedback_trial(4, commitment=0.9)
@@ -52,7 +76,22 @@ def feedback_trial(
 def feedback_table(t: Trial) -> pd.DataFrame:
     """The explorer's table: g of change (all, not on track), dropout OR, and repair rates.
 
-    One row per result with estimate, ci_low and ci_high (NaN where there is no interval).
+    Parameters
+    ----------
+    t : Trial
+        A trial from :func:`feedback_trial` (or any with the reference arm first, a
+        ``not_on_track`` column and rupture counts).
+
+    Returns
+    -------
+    DataFrame
+        One row per result: result, estimate, ci_low and ci_high (NaN where there is no
+        interval), n (members compared; for repair rates, ruptures in that arm).
+
+    Examples
+    --------
+    >>> feedback_table(feedback_trial(4))["result"].tolist()[:3]
+    ['Hedges g of change, everyone', 'Hedges g of change, not on track', 'dropout odds ratio (> 1 favours feedback)']
     """
     e = t.effects
     rows = []
@@ -94,16 +133,16 @@ class FeedbackExplorer(Explorer):
 
     Parameters
     ----------
-    commitment, openness, self_doubt : float
+    commitment, openness, self_doubt : float, default 0.6, 0.6 and 0.5
         Starting therapist means (0-1); each therapist varies around them by ``spread``.
-    n_groups : int
+    n_groups : int, default 40
         Starting groups per arm (one of :attr:`GROUP_COUNTS`).
-    seed : int
+    seed : int, default 1
         Seed shared by both arms and every run, so runs differ only in the settings.
-    spread : float
-        SD of each factor between therapists (fixed, small).
-    run : bool
-        Run a first trial at once.
+    spread : float, default 0.05
+        SD of each factor between therapists (fixed, small; 0 to 0.5).
+    run : bool, default True
+        Run a first trial at once. All parameters are keyword only.
 
     Attributes
     ----------
@@ -182,7 +221,13 @@ class FeedbackExplorer(Explorer):
             self.message.value = '<p class="gq-stale">Press <b>Run trial</b> to simulate.</p>'
 
     def current(self) -> dict[str, Any]:
-        """The controls' values now: factor means and n_groups."""
+        """The controls' values now: factor means and n_groups.
+
+        Returns
+        -------
+        dict
+            ``commitment``, ``openness``, ``self_doubt`` (float) and ``n_groups`` (int).
+        """
         return {name: s.value for name, s in self.sliders.items()} | {"n_groups": self.groups.value}
 
     def _changed(self, change: Mapping) -> None:

@@ -39,15 +39,20 @@ class Instrument:
     ----------
     table : DataFrame
         One row per item with columns ``item``, ``scale`` (PB/PW/NR), ``level`` (MM/ML/MG)
-        and optionally ``text``. Scale and level codes are matched ignoring case.
-    response_range : tuple of int
-        Lowest and highest allowed answer (the GQ uses 1-7; Krogel et al., 2013).
+        and optionally ``text`` (the wording), ``low`` and ``high`` (the answer range, the
+        same on every row). Scale and level codes are matched ignoring case.
+    response_range : (int, int), optional
+        Lowest and highest allowed answer, whole numbers from -1,000 to 1,000 with
+        low < high; keyword only. Default: the table's ``low`` and ``high``, else (1, 7),
+        the GQ's 7-point scale (Krogel et al., 2013). When both are given they must agree.
 
     Raises
     ------
     GQDataError
         For a missing column, an empty or duplicate item id, an unknown scale or level, or
-        a scale without items.
+        a scale without items, or a ``response_range`` that disagrees with ``low``/``high``.
+    GQConfigError
+        If ``table`` is not a DataFrame or ``response_range`` is not a valid range.
 
     Examples
     --------
@@ -75,6 +80,22 @@ class Instrument:
         every item). ``response_range`` defaults to that, or to (1, 7); if both are given they
         must agree. Problems are reported with the file's line numbers.
 
+        Parameters
+        ----------
+        path : str or Path
+            The item key, a delimited text file (comma, semicolon or tab; UTF-8).
+        response_range : (int, int), optional
+            Lowest and highest allowed answer, as for :class:`Instrument`; keyword only.
+
+        Returns
+        -------
+        Instrument
+
+        Raises
+        ------
+        GQDataError
+            For an unreadable file or any problem :class:`Instrument` reports.
+
         Examples
         --------
         >>> from importlib import resources
@@ -88,7 +109,14 @@ class Instrument:
     @staticmethod
     @lru_cache(maxsize=1)
     def default() -> Instrument:
-        """The kit's illustrative 30-item instrument (not the GQ's wording)."""
+        """The kit's illustrative 30-item instrument (not the GQ's wording).
+
+        Loaded once from ``gqkit/data/instrument.csv`` and then reused.
+
+        Returns
+        -------
+        Instrument
+        """
         return Instrument.from_csv(Path(str(resources.files("gqkit") / "data" / "instrument.csv")))
 
     # -- structure ---------------------------------------------------------------------
@@ -147,7 +175,22 @@ class Instrument:
     def items_of(self, scale: str | None = None, level: str | None = None) -> tuple[str, ...]:
         """Item ids of one scale and/or level (``level="all"`` means every level).
 
-        Raises ``KeyError`` for a scale or level code the GQ does not have.
+        Parameters
+        ----------
+        scale : {"PB", "PW", "NR"}, optional
+            The scale (case ignored); default: every scale.
+        level : {"MM", "ML", "MG", "all"}, optional
+            The level (case ignored); default or ``"all"``: every level.
+
+        Returns
+        -------
+        tuple of str
+            The item ids in the instrument's order (empty for an empty cell).
+
+        Raises
+        ------
+        KeyError
+            For a scale or level code the GQ does not have.
         """
         keep = pd.Series(True, index=self._table.index)
         if scale is not None:
@@ -157,7 +200,23 @@ class Instrument:
         return tuple(self._table.loc[keep, "item"])
 
     def position(self, item: str) -> int:
-        """Column of an item in the instrument's order (raises ``KeyError`` if unknown)."""
+        """Column of an item in the instrument's order.
+
+        Parameters
+        ----------
+        item : str
+            An item id, spelt exactly as in :attr:`items`.
+
+        Returns
+        -------
+        int
+            Its 0-based position in :attr:`items`.
+
+        Raises
+        ------
+        KeyError
+            If the instrument has no such item.
+        """
         return self._index[item]
 
     def __len__(self) -> int:
@@ -170,6 +229,15 @@ class Instrument:
 
 def instrument_or_default(value: object) -> Instrument:
     """``value`` when it is an :class:`Instrument`, the default key when it is None.
+
+    Parameters
+    ----------
+    value : Instrument or None
+        What a caller passed as ``instrument=``.
+
+    Returns
+    -------
+    Instrument
 
     Raises
     ------

@@ -43,25 +43,28 @@ def read_responses(
 
     Parameters
     ----------
-    source : path or DataFrame
+    source : str, Path or DataFrame
         A delimited text file (comma, semicolon or tab; UTF-8, with or without byte-order
         mark) or a DataFrame.
-    layout : {"auto", "long", "wide"}
+    layout : {"auto", "long", "wide"}, default "auto"
         ``long``: columns group, member, session, item, response. ``wide``: columns group,
         member, session and one column per item id. ``auto`` picks long when ``item`` and
         ``response`` columns exist, otherwise wide. A wide table must have a column for
         every item of the instrument (leave cells empty for items that were not asked).
     instrument : Instrument, optional
         The item key; defaults to :meth:`Instrument.default`.
-    missing : code or iterable of codes
+    missing : code or iterable of codes, default ()
         Extra codes meaning "no answer", such as ``-99`` (matched as numbers, so ``-99.0``
-        matches too) or ``"."``. Empty cells and ``NA``, ``N/A``, ``NaN`` always do.
-    ignore_columns : str or iterable of str
-        Columns to leave out on purpose (e.g. a date). Any other unexpected column is an error.
-    sep : str, optional
-        The delimiter, when it cannot be told from the header.
-    max_problems : int
-        How many problems to list before summarising the rest.
+        matches too) or ``"."``. Empty cells and ``NA``, ``N/A``, ``NaN`` always do. A code
+        inside the instrument's answer range is refused (it would be a valid answer).
+    ignore_columns : str or iterable of str, default ()
+        Columns to leave out on purpose (e.g. a date); matched ignoring case and surrounding
+        spaces. Any other unexpected column is an error.
+    sep : {",", ";", "\\t"}, optional
+        The delimiter of a file, when it cannot be told from the header; ignored for a
+        DataFrame.
+    max_problems : int, default 50
+        How many problems to list before only counting the rest (a whole number, at least 1).
 
     Returns
     -------
@@ -109,6 +112,27 @@ def read_answers(path: str | Path, instrument: Instrument, *, max_problems: int 
     ``ids`` has columns group, member, session and line (where the row is in the file); the
     array has one column per item in the instrument's order, NaN for no answer. The checks are
     those of :func:`read_responses`; this is the form the simulator's folders use.
+
+    Parameters
+    ----------
+    path : str or Path
+        A wide delimited text file (group, member, session and one column per item).
+    instrument : Instrument
+        The item key: which item columns are required and the answer range.
+    max_problems : int, default 50
+        How many problems to list before only counting the rest.
+
+    Returns
+    -------
+    ids : DataFrame
+        One row per member-session in file order: group, member, session, line.
+    answers : ndarray of float, shape (len(ids), instrument.n_items)
+        The answers, NaN where missing.
+
+    Raises
+    ------
+    GQDataError
+        As :func:`read_responses` does.
     """
     raw = _tables.from_path(path)
     ids, answers = _checked(raw, instrument, "wide", set(), _missing_codes([], instrument.response_range), max_problems)
@@ -117,6 +141,26 @@ def read_answers(path: str | Path, instrument: Instrument, *, max_problems: int 
 
 def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd.DataFrame:
     """Reshape a tidy ``responses`` table to one row per group, member and session.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Tidy responses as :func:`read_responses` returns them: group, member, session, item,
+        response, one row per group, member, session and item.
+    instrument : Instrument, optional
+        Gives the item columns and their order; default :meth:`Instrument.default`. Items
+        of ``responses`` that it does not list are dropped; items it lists that
+        ``responses`` lacks come out empty.
+
+    Returns
+    -------
+    DataFrame
+        Columns group, member, session, then one column per item of the instrument.
+
+    Raises
+    ------
+    GQDataError
+        If a group, member, session and item occur in more than one row.
 
     Examples
     --------

@@ -70,7 +70,8 @@ def rupture_fates(cohort: Cohort, definition: str = "resolved") -> pd.DataFrame:
     Parameters
     ----------
     cohort : Cohort
-    definition : {"resolved", "attempt"}
+        A simulated cohort (its ``events`` are the truth).
+    definition : {"resolved", "attempt"}, default "resolved"
         ``"resolved"``: a rupture is *repaired* when a repair attempt ended it;
         ``"attempt"``: when the leader attempted a repair at all (see :data:`DEFINITIONS`).
 
@@ -82,6 +83,11 @@ def rupture_fates(cohort: Cohort, definition: str = "resolved") -> pd.DataFrame:
         attempt ended it), ``faded`` (it ended on its own), and ``fate``: ``"repaired"``,
         ``"faded"`` or ``"unrepaired"`` under ``definition``. Under ``"attempt"`` a rupture
         with a failed attempt counts as repaired even when it later faded.
+
+    Raises
+    ------
+    GQConfigError
+        If ``definition`` is not one of :data:`DEFINITIONS`.
 
     Examples
     --------
@@ -114,6 +120,13 @@ def member_status(cohort: Cohort, definition: str = "resolved") -> pd.DataFrame:
     of their ruptures (:func:`rupture_fates`): ``"unrepaired"`` if any stayed open,
     else ``"faded"`` if any ended on its own, else ``"repaired"``. A rupture belongs to the
     member it strains (``events.member``).
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort (its ``events`` are the truth).
+    definition : {"resolved", "attempt"}, default "resolved"
+        What counts as repaired (see :data:`DEFINITIONS`).
 
     Returns
     -------
@@ -165,6 +178,11 @@ def member_status(cohort: Cohort, definition: str = "resolved") -> pd.DataFrame:
 def status_summary(status: pd.DataFrame) -> pd.DataFrame:
     """Members of each status side by side (the table :func:`member_status` feeds).
 
+    Parameters
+    ----------
+    status : DataFrame
+        :func:`member_status` output (status, n_attended, dropped_out, oq_change, n_ruptures).
+
     Returns
     -------
     DataFrame
@@ -208,6 +226,24 @@ def repair_outcome_r(cohort: Cohort, definition: str = "resolved") -> float:
     (least-squares line over the same members). Members observed fewer than twice are left
     out. Positive r: more repair, more improvement than expected. Compare Eubanks, Muran &
     Safran (2018): r = .29.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort (its ``events`` are the truth).
+    definition : {"resolved", "attempt"}, default "resolved"
+        What counts as repaired (see :data:`DEFINITIONS`).
+
+    Returns
+    -------
+    float
+        Pearson's r; NaN with fewer than three such members or no spread in either variable.
+
+    Examples
+    --------
+    >>> from gqkit import simulate
+    >>> -1 <= repair_outcome_r(simulate(n_groups=10, seed=1)) <= 1
+    True
     """
     status = member_status(cohort, definition)
     data = status[(status["n_ruptures"] > 0) & status["oq_change"].notna()]
@@ -234,8 +270,9 @@ def exposure_table(status: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
     ----------
     status : DataFrame
         :func:`member_status` output.
-    bins : int
-        Number of equal-width bands of sessions attended.
+    bins : int, default 4
+        Number of equal-width bands of sessions attended, at least 1 (fewer bands come out
+        when the most sessions attended is smaller than ``bins``).
 
     Returns
     -------
@@ -267,7 +304,9 @@ def exposure_table(status: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
 class RepairContrast:
     """One member's paths with and without a repair (see :func:`repair_contrast`).
 
-    Attributes
+    Made by :func:`repair_contrast`; the fields are kept as attributes of the same names.
+
+    Parameters
     ----------
     rupture : Rupture
         The scripted rupture with its repair (``repaired_at`` None: never repaired).
@@ -294,6 +333,7 @@ class RepairContrast:
 
     @property
     def repaired(self) -> bool:
+        """Whether the scripted rupture has a repair."""
         return self.rupture.repaired_at is not None
 
     @property
@@ -309,6 +349,12 @@ class RepairContrast:
         onset when never repaired), with and without the repair; ``final_oq_with`` and
         ``final_oq_without``: mean OQ at the last session; ``oq_benefit`` = final_oq_without -
         final_oq_with (above zero: the repair left fewer symptoms).
+
+        Returns
+        -------
+        dict of str to float
+            before, after_with, after_without (score units), final_oq_with,
+            final_oq_without, oq_benefit (OQ-45 points).
         """
         onset = self.rupture.session
         start = self.rupture.repaired_at or onset + 1
@@ -349,16 +395,27 @@ def repair_contrast(
     Parameters
     ----------
     level, type, member, onset, severity : as for :class:`gqkit.Rupture`
-        The scripted rupture (an MM rupture's partner is the next member).
-    repair_session : int or None
+        The scripted rupture (an MM rupture's partner is the next member); defaults "ML",
+        "withdrawal", member 1, session 5, severity 2.0 (answer-scale points).
+    repair_session : int or None, default 8
         When the leader repairs it (after ``onset``); ``None``: never.
-    quality : float
+    quality : float, default 0.8
         The repair's quality, 0-1.
-    scale : {"PB", "PW", "NR"}
+    scale : {"PB", "PW", "NR"}, default "PB"
         The relationship score shown, at the rupture's level (at ``"all"`` when the scale has
         no items at that level, as PW at MM).
     n_groups, seed, n_members, n_sessions : int
-        Replicate groups and their design.
+        Replicate groups (default 12, at least 1), their seed (default 1) and design
+        (default 8 members, 16 sessions). All keyword only.
+
+    Returns
+    -------
+    RepairContrast
+
+    Raises
+    ------
+    GQConfigError
+        For a bad ``n_groups`` or ``scale``, or a rupture or design the simulator refuses.
 
     Examples
     --------

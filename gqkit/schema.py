@@ -63,18 +63,24 @@ class Column:
         ``id``: non-empty text without control or invisible characters; ``text``: any text; ``int``: a whole number; ``number``: a
         finite number; ``bool``: true/false (also True/False, 1/0); ``choice``: one of
         ``choices``.
-    low, high : float
-        Inclusive range of ``int`` and ``number`` columns.
-    choices : tuple of str
+    low, high : float, default -inf and inf
+        Inclusive range of ``int`` and ``number`` columns (ignored by other kinds).
+    choices : tuple of str, default ()
         The allowed values of a ``choice`` column.
-    optional : bool
+    optional : bool, default False
         Empty cells are allowed and read as missing (``<NA>``, ``NaN``, or ``""`` for text).
-    ignore_case : bool
+        Not honoured by ``id`` columns, which are never empty.
+    ignore_case : bool, default False
         A ``choice`` matches whatever its case, and reads as written in ``choices``.
-    describe : str
+    describe : str, default ""
         What the column accepts in words, when the generic wording would say it less well.
     dtype : str, optional
         The dtype of the typed column, when not the kind's own (e.g. ``"boolean"``).
+
+    Examples
+    --------
+    >>> Column("session", "int", low=1).expected()
+    'a whole number of at least 1'
     """
 
     name: str
@@ -88,7 +94,13 @@ class Column:
     dtype: str | None = None
 
     def expected(self) -> str:
-        """What the column accepts, in plain words (``describe`` when given)."""
+        """What the column accepts, in plain words (``describe`` when given).
+
+        Returns
+        -------
+        str
+            The text that follows "expected" in a :class:`~gqkit.errors.Problem`.
+        """
         if self.describe:
             return self.describe
         words = {
@@ -104,9 +116,21 @@ class Column:
     def parse(self, cells: pd.Series | np.ndarray) -> tuple[pd.Series, np.ndarray]:
         """Typed values of a column, and a mask of the cells it cannot accept.
 
-        ``cells`` holds text as read from a file, or the values of a DataFrame column (a
-        missing value counts as an empty cell; a whole float such as 101.0 reads as "101").
-        Rejected cells read as missing, so the caller can go on checking the rest.
+        Parameters
+        ----------
+        cells : Series or ndarray
+            Text as read from a file, or the values of a DataFrame column (a missing value
+            counts as an empty cell; a whole float such as 101.0 reads as "101"; surrounding
+            spaces are dropped).
+
+        Returns
+        -------
+        values : Series
+            The typed values, with a fresh 0-based index. A rejected cell reads as missing
+            where the dtype allows it, as 0 or False in a required ``int`` or ``bool`` column,
+            and as its text in an ``id`` column, so the caller can go on checking the rest.
+        bad : ndarray of bool
+            True for each cell the column cannot accept.
         """
         codes, uniques = pd.factorize(np.asarray(cells, dtype=object), use_na_sentinel=False)
         text = pd.Series([_cell_text(u) for u in uniques], dtype=object)
@@ -176,14 +200,39 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 class ProblemLog:
-    """The problems of one table, collected so they can be reported together in file order."""
+    """The problems of one table, collected so they can be reported together in file order.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table being checked; it names the source and turns row positions into places.
+
+    Attributes
+    ----------
+    found : list of (int, int, Problem)
+        Each problem with its row position and check order, the keys of the report's sort.
+    """
 
     def __init__(self, raw: RawTable):
         self.raw = raw
         self.found: list[tuple[int, int, Problem]] = []  # (row position, check order, problem)
 
     def add(self, order: int, positions: np.ndarray, column: str | list[str], values, expected: str | list[str]) -> None:
-        """One problem per row position; ``column`` and ``expected`` may vary per row."""
+        """One problem per row position; ``column`` and ``expected`` may vary per row.
+
+        Parameters
+        ----------
+        order : int
+            The check's rank: problems of one row are reported in this order.
+        positions : ndarray of int
+            0-based row positions in the raw table, one per problem.
+        column : str or list of str
+            The column concerned, one for all or one per position (``""`` for a whole row).
+        values : sequence
+            The offending cell of each position (shown as text).
+        expected : str or list of str
+            What would have been accepted, one for all or one per position.
+        """
         n = len(positions)
         columns = [column] * n if isinstance(column, str) else list(column)
         expects = [expected] * n if isinstance(expected, str) else list(expected)
@@ -191,9 +240,34 @@ class ProblemLog:
             self.found.append((int(p), order, Problem(self.raw.where(int(p)), c, str(v), e)))
 
     def add_problem(self, position: int, order: int, problem: Problem) -> None:
+        """Add one ready-made problem.
+
+        Parameters
+        ----------
+        position : int
+            The 0-based row position it is sorted by.
+        order : int
+            The check's rank, as for :meth:`add`.
+        problem : Problem
+            The problem, its place already in words.
+        """
         self.found.append((position, order, problem))
 
     def raise_if_any(self, max_problems: int = 50, advice: str | None = None) -> None:
+        """Raise one :class:`~gqkit.errors.GQDataError` with every problem found, if any.
+
+        Parameters
+        ----------
+        max_problems : int, default 50
+            How many problems to list (by row, then check order); the rest are counted.
+        advice : str, optional
+            What the message tells the user to do; default: the error's own advice.
+
+        Raises
+        ------
+        GQDataError
+            When any problem was added.
+        """
         if self.found:
             ordered = [p for _, _, p in sorted(self.found, key=lambda t: (t[0], t[1]))]
             shown = ordered[:max_problems]
@@ -201,7 +275,22 @@ class ProblemLog:
             raise GQDataError(self.raw.source, shown, len(ordered) - len(shown), **extra)
 
     def duplicates(self, order: int, table: pd.DataFrame, keys: list[str], positions: np.ndarray) -> None:
-        """Report each row that repeats the keys of an earlier row, naming the earlier one."""
+        """Report each row that repeats the keys of an earlier row, naming the earlier one.
+
+        Rows with a missing or empty key value are skipped (they are reported by the column
+        checks).
+
+        Parameters
+        ----------
+        order : int
+            The check's rank, as for :meth:`add`.
+        table : DataFrame
+            The typed key columns, one row per row of ``positions``.
+        keys : list of str
+            The columns that together must not repeat.
+        positions : ndarray of int
+            Each row's 0-based position in the raw table.
+        """
         valid = (table.notna() & (table != "")).all(axis=1).to_numpy()  # rows with a bad key are reported already
         table, positions = table[valid], positions[valid]
         dup = table.duplicated(keys, keep="first").to_numpy()
@@ -222,8 +311,8 @@ class Schema:
         The table's name, e.g. ``"events"``.
     columns : tuple of Column
         Every column, in the order the typed table has them.
-    key : tuple of str
-        Columns whose values must not repeat together.
+    key : tuple of str, default ()
+        Columns whose values must not repeat together; empty for none.
     """
 
     name: str
@@ -232,13 +321,44 @@ class Schema:
 
     @property
     def names(self) -> list[str]:
+        """The column names, in order."""
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
+        """The column called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            One of :attr:`names`.
+
+        Returns
+        -------
+        Column
+
+        Raises
+        ------
+        StopIteration
+            If the schema has no such column.
+        """
         return next(c for c in self.columns if c.name == name)
 
     def read(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> pd.DataFrame:
         """Check a whole table and return it typed, in the schema's column order.
+
+        Parameters
+        ----------
+        raw : RawTable
+            The table as strings, e.g. from :func:`gqkit._tables.from_path`.
+        max_problems : int, default 50
+            How many problems to list before only counting the rest.
+        advice : str, optional
+            What the error message tells the user to do; default: the error's own advice.
+
+        Returns
+        -------
+        DataFrame
+            One typed column per schema column, with a 0-based index.
 
         Raises
         ------
@@ -261,15 +381,52 @@ class Schema:
     def check(self, frame: pd.DataFrame, source: str, advice: str | None = None, max_problems: int = 50) -> pd.DataFrame:
         """Check the schema's columns of a DataFrame made elsewhere; other columns pass unchecked.
 
-        Problems name the row by its index label. Returns the frame (with a fresh index) whose
-        checked columns hold their typed values: ids stripped, choices spelled as declared.
+        Problems name the row by its index label.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The table; it must hold every schema column and may hold others.
+        source : str
+            The table's name in error messages, e.g. ``"detections"``.
+        advice : str, optional
+            What the error message tells the user to do; default ``"fix the table"`` for
+            missing columns and the error's own advice for bad cells.
+        max_problems : int, default 50
+            How many problems to list before only counting the rest.
+
+        Returns
+        -------
+        DataFrame
+            ``frame`` with a fresh 0-based index, its checked columns holding their typed
+            values (ids stripped, choices spelled as declared).
+
+        Raises
+        ------
+        GQDataError
+            For a missing column, a cell its column cannot accept, or a repeated key.
         """
         require_columns(frame, self.names, source, advice or "fix the table")
         typed = self.read(RawTable(source, frame[self.names].reset_index(drop=True), np.asarray(frame.index), "row"), max_problems, advice)
         return frame.reset_index(drop=True).assign(**{c: typed[c] for c in self.names})
 
     def check_header(self, raw: RawTable, max_problems: int = 50, advice: str | None = None) -> None:
-        """Every column present and no other; raises at once, as nothing else can be checked."""
+        """Every column present and no other; raises at once, as nothing else can be checked.
+
+        Parameters
+        ----------
+        raw : RawTable
+            The table to check.
+        max_problems : int, default 50
+            How many problems to list before only counting the rest.
+        advice : str, optional
+            What the error message tells the user to do; default: the error's own advice.
+
+        Raises
+        ------
+        GQDataError
+            Naming every missing and every unknown column.
+        """
         present = list(raw.cells.columns)
         problems = [Problem("header", "", "", f"a '{c}' column ({self.name} table)") for c in self.names if c not in present]
         problems += [Problem("header", c, "", f"only the columns of the {self.name} table ({', '.join(self.names)})") for c in present if c not in self.names]
@@ -279,7 +436,24 @@ class Schema:
 
 
 def require_columns(table: pd.DataFrame, names: Sequence[str], source: str, advice: str = "fix the table") -> None:
-    """Raise one :class:`GQDataError` naming every column of ``names`` that ``table`` lacks."""
+    """Raise one :class:`GQDataError` naming every column of ``names`` that ``table`` lacks.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table to check; other columns are allowed.
+    names : sequence of str
+        The columns it must have.
+    source : str
+        The table's name in the error message.
+    advice : str, default "fix the table"
+        What the error message tells the user to do.
+
+    Raises
+    ------
+    GQDataError
+        If any column is missing.
+    """
     missing = [c for c in names if c not in table.columns]
     if missing:
         raise GQDataError(source, [Problem("header", "", "", f"a '{c}' column") for c in missing], advice=advice)

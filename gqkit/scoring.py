@@ -35,6 +35,24 @@ def allowed_missing(n_items: int, prorate: float) -> int:
     items are missing, i.e. when ``n_missing <= floor(prorate * n_items)``. With the default
     0.2, a 13-item scale tolerates 2 missing, a 5-item facet 1, a 3-item facet none.
 
+    Parameters
+    ----------
+    n_items : int
+        How many items the scale or facet has.
+    prorate : float
+        Largest share of them that may be missing, from 0 up to (not including) 1;
+        :data:`DEFAULT_PRORATE` (0.2, an assumption of the kit) is what :func:`score` uses.
+
+    Returns
+    -------
+    int
+        ``floor(prorate * n_items)`` (with a tiny tolerance, so 0.2 * 10 gives 2).
+
+    Raises
+    ------
+    GQConfigError
+        If ``prorate`` is not a number from 0 up to 1.
+
     Examples
     --------
     >>> allowed_missing(13, 0.2), allowed_missing(5, 0.2), allowed_missing(3, 0.2)
@@ -48,9 +66,30 @@ def score_array(values: np.ndarray, instrument: Instrument | None = None, prorat
     """Score a numeric array whose last axis holds the instrument's items (NaN = missing).
 
     The fast path behind :func:`score`, for code that keeps responses as arrays (e.g. the
-    simulator). Returns ``(scores, n_items)``, both with the last axis replaced by the
-    instrument's facets (:attr:`Instrument.facets`); a score is NaN when too many items are
-    missing.
+    simulator). It checks neither the answer range nor the shape beyond the last axis.
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (..., instrument.n_items)
+        Answers on the response scale, items in the instrument's order, NaN where missing.
+    instrument : Instrument, optional
+        The item key; default :meth:`Instrument.default`.
+    prorate : float, default DEFAULT_PRORATE (0.2)
+        Largest share of a facet's items that may be missing (see :func:`allowed_missing`).
+
+    Returns
+    -------
+    scores : ndarray of float, shape (..., len(instrument.facets))
+        Item means per facet (:attr:`Instrument.facets`), NaN when too many items are missing.
+    n_items : ndarray of int, same shape
+        How many of each facet's items were answered.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores, n = score_array(np.full((2, 30), 4.0))
+    >>> scores.shape, float(scores.max()), int(n[0, 0])
+    ((2, 11), 4.0, 13)
     """
     inst = instrument_or_default(instrument)
     weights = _facet_weights(inst)
@@ -191,6 +230,12 @@ def norms(scores: pd.DataFrame) -> pd.DataFrame:
     Filter first to the rows that should form the norm group (e.g. first sessions only,
     ``scores[scores.session == 1]``), so each member counts once.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        Scores with at least the columns scale, level and score, as :func:`score` returns
+        them; missing scores are left out.
+
     Returns
     -------
     DataFrame
@@ -216,6 +261,27 @@ def rci(sd: float, reliability: float, z: float = 1.96) -> float:
     as the R package suddengains' ``define_crit1_cutoff`` computes it (checked against its
     output in the tests: sd 6.396, reliability .931 -> 4.657).
 
+    Parameters
+    ----------
+    sd : float
+        Standard deviation of the scores in the norm group (e.g. first sessions), in score
+        units; greater than 0.
+    reliability : float
+        Reliability of the scores (e.g. Cronbach's alpha or test-retest), from 0 up to
+        (not including) 1.
+    z : float, default 1.96
+        Critical value: 1.96 for a two-sided 95% criterion (Jacobson & Truax, 1991).
+
+    Returns
+    -------
+    float
+        The reliable change threshold, in score units.
+
+    Raises
+    ------
+    GQConfigError
+        If a value is not a finite number in its range.
+
     Examples
     --------
     >>> round(rci(6.396073490631653, 0.931), 6)
@@ -239,6 +305,13 @@ def reliability(responses: pd.DataFrame, instrument: Instrument | None = None) -
     against ``pingouin.cronbach_alpha(..., nan_policy="listwise")`` in the tests. Facets with
     a single item get NaN.
 
+    Parameters
+    ----------
+    responses : DataFrame
+        The tidy ``responses`` table, as for :func:`score`.
+    instrument : Instrument, optional
+        The item key; defaults to :meth:`Instrument.default`.
+
     Returns
     -------
     DataFrame
@@ -258,7 +331,21 @@ def reliability(responses: pd.DataFrame, instrument: Instrument | None = None) -
 
 
 def alpha_array(matrix: np.ndarray, instrument: Instrument | None = None) -> pd.DataFrame:
-    """Cronbach's alpha per facet from a (rows x items) array (NaN = missing); see :func:`reliability`."""
+    """Cronbach's alpha per facet from a (rows x items) array (NaN = missing); see :func:`reliability`.
+
+    Parameters
+    ----------
+    matrix : ndarray of float, shape (n_rows, instrument.n_items)
+        One row per member-session, items in the instrument's order, NaN where missing.
+    instrument : Instrument, optional
+        The item key; default :meth:`Instrument.default`.
+
+    Returns
+    -------
+    DataFrame
+        scale, level, k (items), n (complete rows), alpha (NaN for one item, fewer than two
+        complete rows or no spread in the sums).
+    """
     inst = instrument_or_default(instrument)
     rows = []
     for scale, level in inst.facets:

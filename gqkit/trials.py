@@ -57,7 +57,10 @@ EFFECT_COLUMNS = ["arm", "reference", "subgroup", "measure", "estimate", "ci_low
 class Trial:
     """The tidy result of :func:`trial` (or of :meth:`from_members` on any such table).
 
-    Attributes
+    Build one with :func:`trial` or :meth:`from_members`; the fields below are what those
+    pass in, and are kept as attributes of the same names.
+
+    Parameters
     ----------
     arms : tuple of str
         Arm names in order; the first is the reference.
@@ -84,7 +87,8 @@ class Trial:
         ratio of improvement is arm over reference, those of dropout and deterioration are
         reference over arm. g uses members with a change; dropout uses every member.
     reliable_change : float
-        OQ-45 points of reliable change (``config.outcome.reliable_change``, 14).
+        OQ-45 points of reliable change (``config.outcome.reliable_change``: 14, the OQ-45's
+        reliable change index per OQ Measures).
 
     Notes
     -----
@@ -122,8 +126,21 @@ class Trial:
             Arm order, reference first; default: order of first appearance.
         groups : DataFrame, optional
             One row per group; default: arm, group and therapist taken from ``members``.
-        reliable_change : float
-            OQ-45 points of reliable change.
+        reliable_change : float, default 14.0
+            OQ-45 points of reliable change, greater than 0 (14 is the OQ-45's reliable change
+            index per OQ Measures, the simulator's default).
+
+        Returns
+        -------
+        Trial
+
+        Raises
+        ------
+        GQDataError
+            If a required column is missing or a group id occurs in two arms.
+        GQConfigError
+            If ``arms`` does not name exactly the arms in ``members`` (two or more), or
+            ``reliable_change`` is not a positive number.
 
         Examples
         --------
@@ -167,6 +184,12 @@ class Trial:
         Shares: dropout, reliable improvement and deterioration (of members with a change),
         ruptured and not on track (when known), and ``repaired``, the share of ruptures repaired.
 
+        Returns
+        -------
+        DataFrame
+            One row per arm, in :attr:`arms` order: arm, n_groups, n_members, mean_change,
+            sd_change (OQ-45 points) and the shares (0-1) whose columns exist.
+
         Examples
         --------
         >>> t = trial({"off": {"feedback": False}, "on": {"feedback": True}}, n_groups=4, seed=2, progress=False)
@@ -198,13 +221,19 @@ class Trial:
         Parameters
         ----------
         subgroup : str, optional
-            Fit on one subgroup only (see :attr:`subgroups`); default: everyone.
-        formula : str
-            The fixed part; add covariates by name, e.g. ``"change ~ C(arm) + first_oq"``.
+            Fit on one subgroup only (one of :attr:`subgroups`); default or ``"all"``: everyone.
+        formula : str, default "change ~ C(arm)"
+            The fixed part, a patsy formula over the columns of :attr:`members`; add
+            covariates by name, e.g. ``"change ~ C(arm) + first_oq"``.
 
         Returns
         -------
         statsmodels.regression.mixed_linear_model.MixedLMResults
+
+        Raises
+        ------
+        GQConfigError
+            If ``subgroup`` is not one this trial has.
 
         Examples
         --------
@@ -338,25 +367,34 @@ def trial(
     arms : mapping of str to dict
         Arm name -> keyword arguments of :func:`gqkit.simulate` (``feedback``, ``ruptures`` or
         any parameter of the model, e.g. ``commitment=0.2``); the first arm is the reference.
-    n_groups : int
-        Groups per arm.
-    seed : int, SeedSequence or None
+    n_groups : int, default 100
+        Groups per arm, at least 1.
+    seed : int, SeedSequence or None, default 0
         Seed of the group streams (None: fresh entropy, still shared by the arms).
     config : SimulationConfig, optional
-        The model every arm starts from.
+        The model every arm starts from; default: ``SimulationConfig()``.
     executor : concurrent.futures.Executor, optional
         Where units run; default: here, one after the other.
     chunks : int, optional
-        Slices each arm's groups are cut into (units of work per arm); default: one slice per
-        50 groups. Does not change the result.
-    progress : bool
+        Slices each arm's groups are cut into (units of work per arm), 1 to ``n_groups``;
+        default: one slice per 50 groups. Does not change the result.
+    progress : bool, default True
         Show a progress bar (tqdm) over the units.
     **common
-        Settings given to every arm (an arm may not repeat one).
+        Settings given to every arm (an arm may not repeat one), as keyword arguments of
+        :func:`gqkit.simulate`.
 
     Returns
     -------
     Trial
+        Its ``reliable_change`` is the first arm's ``config.outcome.reliable_change``.
+
+    Raises
+    ------
+    GQConfigError
+        For a bad arm mapping or setting (the simulator checks each arm's settings on one
+        group before the long work starts), or a bad ``n_groups``, ``chunks``, ``seed``,
+        ``config``, ``executor`` or ``progress``.
 
     Examples
     --------

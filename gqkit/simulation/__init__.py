@@ -69,15 +69,17 @@ def simulate(
     Parameters
     ----------
     config : SimulationConfig, optional
-        The model's parameters; defaults cite their sources (``describe_defaults()``).
-    n_groups : int
-        How many groups.
-    seed : int, SeedSequence, list of SeedSequence, or None
-        Same seed, same bytes. Group *k* uses the *k*-th stream spawned from ``seed``
+        The model's parameters; default ``SimulationConfig()``, whose defaults cite their
+        sources (``describe_defaults()``).
+    n_groups : int, default 1
+        How many groups, 1 to :data:`MAX_GROUPS` (50,000).
+    seed : int, SeedSequence, list of SeedSequence, or None, default None
+        A whole number of at least 0; None draws fresh entropy. Same seed, same bytes. Group *k* uses the *k*-th stream spawned from ``seed``
         (:func:`group_seeds`); pass a list of such streams to simulate chosen groups alone
         (group *k* of a large run equals ``simulate(seed=[group_seeds(seed, n)[k]])``).
-    ruptures : sequence of Rupture
-        Ruptures scripted by hand, placed in every group (on top of the random ones).
+    ruptures : list or tuple of Rupture, default ()
+        Ruptures scripted by hand, placed in every group (on top of the random ones); at
+        most one per member and level.
     feedback : bool or Rule, optional
         ``True``: every group runs with feedback from the default rule (:data:`~gqkit.detect.FEEDBACK_RULE`, a change alert);
         a rule: every group runs with feedback from that rule; ``False``: no group does;
@@ -94,6 +96,12 @@ def simulate(
     Returns
     -------
     Cohort
+
+    Raises
+    ------
+    GQConfigError
+        For any argument or override out of range, or a scripted rupture that does not fit
+        the group.
 
     Examples
     --------

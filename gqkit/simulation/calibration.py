@@ -116,6 +116,16 @@ def residual_gain(members: pd.DataFrame) -> pd.Series:
 
     Members with fewer than two attended sessions get NaN.
 
+    Parameters
+    ----------
+    members : DataFrame
+        One row per member with first_oq, final_oq and n_attended (a cohort's ``members``).
+
+    Returns
+    -------
+    Series
+        OQ-45 points better than expected from the first OQ, aligned with ``members``.
+
     Examples
     --------
     >>> m = pd.DataFrame({"first_oq": [80, 90, 70, 85], "final_oq": [70, 85, 68, 60], "n_attended": [5, 5, 5, 1]})
@@ -129,7 +139,24 @@ def residual_gain(members: pd.DataFrame) -> pd.Series:
 
 
 def pre_post_change(members: pd.DataFrame) -> pd.Series:
-    """First minus last observed OQ (positive = better), for members with two or more sessions."""
+    """First minus last observed OQ (positive = better), for members with two or more sessions.
+
+    Parameters
+    ----------
+    members : DataFrame
+        One row per member with first_oq, final_oq and n_attended.
+
+    Returns
+    -------
+    Series of float
+        OQ-45 points, aligned with ``members``; NaN for members seen fewer than twice.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"first_oq": [80, 90], "final_oq": [70, 95], "n_attended": [5, 1]})
+    >>> pre_post_change(m).tolist()
+    [10.0, nan]
+    """
     change = members["first_oq"].astype(float) - members["final_oq"].astype(float)
     return change.where(members["n_attended"] >= 2)
 
@@ -202,6 +229,28 @@ def calibration_statistics(cohort: Cohort, feedback_cohort: Cohort | None = None
     ``icc_groups`` groups (three-level mixed models on every member-session are slow and more
     groups add little precision). The microaggression rows use ``culture_cohort`` when given
     (a larger default simulation without feedback), else ``cohort``.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulation without feedback.
+    feedback_cohort : Cohort, optional
+        The same seeds with feedback on.
+    icc_groups : int, default 150
+        How many of the first groups the GQ ICCs use.
+    culture_cohort : Cohort, optional
+        A cohort for the microaggression rows.
+
+    Returns
+    -------
+    dict of str to float
+        Statistic (as named in :data:`TARGETS`) -> achieved value; NaN where it cannot be
+        computed.
+
+    Raises
+    ------
+    RuntimeError
+        If a mixed model does not converge.
     """
     members = _member_table(cohort)
     stayed = members[members["n_attended"] >= 2]
@@ -234,6 +283,21 @@ def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | N
     Without cohorts, simulates ``n_groups`` default groups twice on the same ``seed``:
     feedback off and feedback on, and ``culture_groups`` (default ``4 * n_groups``) groups
     without feedback for the microaggression rows.
+
+    Parameters
+    ----------
+    cohort : Cohort, optional
+        A simulation without feedback; default: simulate one. When given, ``n_groups``,
+        ``seed`` and ``culture_groups`` are not used and the microaggression rows use it.
+    feedback_cohort : Cohort, optional
+        The same seeds with feedback on (without it and with a given ``cohort``, the
+        feedback rows are NaN); replaced by a fresh one when ``cohort`` is not given.
+    n_groups : int, default 1000
+        Groups per fresh simulation (keyword only).
+    seed : int, default 2026
+        Seed of the fresh simulations (keyword only).
+    culture_groups : int, optional
+        Groups of the fresh cohort for the microaggression rows; default ``4 * n_groups``.
 
     Returns
     -------

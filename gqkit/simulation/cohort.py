@@ -28,9 +28,13 @@ EVENT_COLUMNS = TABLES["events"].names
 class Cohort:
     """Everything one simulation made: tables, item answers and the config that made them.
 
-    Attributes
+    Made by :func:`gqkit.simulate` or read by :meth:`from_dir`; the fields are kept as
+    attributes of the same names.
+
+    Parameters
     ----------
     config : SimulationConfig
+        The configuration that made the cohort.
     groups : DataFrame
         One row per group: therapist factors, feedback on/off, the rule that drove it, seed,
         ``leader_marginalised`` (the identity dimensions on which the leader holds a
@@ -58,6 +62,8 @@ class Cohort:
         Item answers, shape (groups, members, sessions, items), NaN where not answered.
     attended : ndarray
         Shape (groups, members, sessions), True where the member came.
+    instrument : Instrument, default Instrument.default()
+        The item key the members answered.
     """
 
     config: SimulationConfig
@@ -71,6 +77,7 @@ class Cohort:
 
     @property
     def n_groups(self) -> int:
+        """How many groups the cohort has."""
         return len(self.groups)
 
     @cached_property
@@ -93,7 +100,25 @@ class Cohort:
     def scores(self, prorate: float = DEFAULT_PRORATE) -> pd.DataFrame:
         """Tidy ``scores`` of attended sessions, computed from the answer array.
 
-        The same table as ``gqkit.score(cohort.responses)``, built without the long detour.
+        The same table as ``gqkit.score(cohort.responses, prorate=prorate)`` less its
+        ``reason`` column, built without the long detour.
+
+        Parameters
+        ----------
+        prorate : float, default DEFAULT_PRORATE (0.2)
+            Largest share of a facet's items that may be missing (see
+            :func:`gqkit.scoring.allowed_missing`).
+
+        Returns
+        -------
+        DataFrame
+            group, member, session, scale, level, score, n_items.
+
+        Examples
+        --------
+        >>> from gqkit import simulate
+        >>> list(simulate(seed=1).scores().columns)
+        ['group', 'member', 'session', 'scale', 'level', 'score', 'n_items']
         """
         inst = self.instrument
         g, m, s = np.nonzero(self.attended)
@@ -118,6 +143,17 @@ class Cohort:
 
         The fast path for large studies: the same values as
         ``ScorePanel.from_scores(cohort.scores())`` without building a long table.
+
+        Parameters
+        ----------
+        prorate : float, default DEFAULT_PRORATE (0.2)
+            As for :meth:`scores`.
+
+        Returns
+        -------
+        ScorePanel
+            One unit per group and member (every member, attended or not), one column per
+            session of the course; NaN where the member did not attend.
         """
         inst = self.instrument
         G, M, S, I = self.answers.shape
@@ -138,9 +174,15 @@ class Cohort:
         Parameters
         ----------
         path : str or Path
-            A new or empty folder.
-        overwrite : bool
-            Replace the cohort files of a folder that already holds files.
+            A new or empty folder (created with its parents if needed).
+        overwrite : bool, default False
+            Replace the cohort files of a folder that already holds files (keyword only;
+            other files are left in place).
+
+        Returns
+        -------
+        Path
+            The folder.
 
         Raises
         ------
@@ -153,6 +195,15 @@ class Cohort:
     @classmethod
     def from_dir(cls, path: str | Path) -> Cohort:
         """Read a cohort folder written by :meth:`to_dir`, checking every file and that they agree.
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder.
+
+        Returns
+        -------
+        Cohort
 
         Raises
         ------
@@ -175,7 +226,17 @@ class Cohort:
         return cls(config=config, answers=answers, attended=attended, instrument=inst, **tables)
 
     def equals(self, other: Cohort) -> bool:
-        """Same config, same tables, same answers."""
+        """Same config, same tables, same answers.
+
+        Parameters
+        ----------
+        other : Cohort
+            The cohort to compare with (item wording is not compared).
+
+        Returns
+        -------
+        bool
+        """
         return (
             self.config == other.config
             and all(getattr(self, t).equals(getattr(other, t)) for t in TABLE_NAMES)

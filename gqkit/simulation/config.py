@@ -116,7 +116,39 @@ class _Validated:
 
 @dataclass(frozen=True)
 class GroupDesign(_Validated):
-    """Who is in the group and when."""
+    """Who is in the group and when.
+
+    Every default's source is in its field's ``metadata["source"]`` (see
+    :func:`describe_defaults`); "assumed" marks a value no primary source fixes.
+
+    Parameters
+    ----------
+    n_members : int, default 8
+        Members per group, 2 to 99 (ids ``m01`` ... ``m99``). Assumed: outpatient therapy
+        groups typically have 6-10 members.
+    n_sessions : int, default 16
+        Sessions per course, 2 to 1,000. Assumed: a time-limited group of the order the GQ
+        feedback trial ran (Burlingame et al., 2018).
+    enrolment : {"closed", "rolling"}, default "closed"
+        ``"closed"``: everyone starts at session 1; ``"rolling"``: a share
+        ``late_join_share`` joins later, within the first half of the course. Assumed.
+    late_join_share : float, default 0.25
+        Share (0-1) of members who join a rolling group late; ignored when closed. Assumed.
+    attendance : float, default 0.88
+        Probability (above 0, up to 1) that an enrolled member attends a session. Assumed.
+    dropout_hazard : float, default 0.025
+        Probability (0-1) of leaving after the first session, before the effects of strain,
+        not-on-track status and clinical support. Assumed; calibrated so that early dropout
+        lands at 15-25% (review in Adm. Policy Ment. Health, 2023).
+    dropout_decay : float, default 0.15
+        Rate (at least 0) at which that hazard falls per session,
+        ``hazard x exp(-decay x session)``, so most dropout is early. Assumed (same review).
+    groups_per_therapist : int, default 2
+        Consecutive groups each therapist leads (at least 1), as in the GQ feedback trial,
+        where each therapist led a feedback and a no-feedback group (Burlingame et al., 2018).
+    item_missing : float, default 0.01
+        Probability (0 up to, not including, 1) that an attending member skips an item. Assumed.
+    """
 
     n_members: int = _p(8, "assumed: a typical outpatient therapy group of 6-10 members", "members")
     n_sessions: int = _p(16, "assumed: a time-limited group; the GQ feedback trial ran groups of this order (Burlingame et al., 2018)", "sessions")
@@ -135,7 +167,39 @@ class GroupDesign(_Validated):
 
 @dataclass(frozen=True)
 class RelationshipModel(_Validated):
-    """Latent relationship per member x session x level x quality, on the 1-7 scale."""
+    """Latent relationship per member x session x level x quality, on the 1-7 scale.
+
+    A dict parameter needs exactly the keys of its default; None gives the default.
+
+    Parameters
+    ----------
+    intercept : dict of str to float, default {"PB": 5.2, "PW": 5.0, "NR": 2.4}
+        Mean level of each quality, on the 1-7 answer scale (each 1 to 7). Assumed: bond and
+        work well above the midpoint, negative relationship low (GQ norms are proprietary).
+    growth : dict of str to float, default {"PB": 0.02, "PW": 0.02, "NR": -0.015}
+        Linear change of each quality per session, answer-scale points (any finite number).
+        Assumed: the alliance strengthens over a course.
+    sd_member : float, default 0.65
+        SD (at least 0) between members of their own level, answer-scale points. Assumed;
+        calibrated with ``sd_group`` so GQ ICCs land in .10-.30 (Kivlighan, Lo Coco & Gullo, 2015).
+    sd_group : dict of str to float, default {"MM": 0.3, "ML": 0.3, "MG": 0.45}
+        SD (at least 0) between groups at each level; larger for the group-referent MG items
+        (Kivlighan, Lo Coco & Gullo, 2015). Assumed.
+    quality_correlation : float, default 0.6
+        Correlation (0-1) between a member's bond, work and reversed negative relationship.
+        Assumed.
+    level_correlation : float, default 0.85
+        Correlation (0-1) of one quality across the three levels. Assumed: members tell
+        relationships apart by quality more than by target (Johnson et al., 2005).
+    ar : float, default 0.5
+        Session-to-session autocorrelation (0 up to, not including, 1) of a member's
+        deviations. Assumed.
+    sd_session : float, default 0.3
+        SD (at least 0) of the session-to-session fluctuation, answer-scale points. Assumed.
+    sd_item : float, default 0.45
+        SD (above 0) of item noise around the latent level, answer-scale points. Assumed;
+        calibrated so subscale alphas land in .85-.95 (an assumed range for the GQ).
+    """
 
     DICT_DEFAULTS = {
         "intercept": {"PB": 5.2, "PW": 5.0, "NR": 2.4},
@@ -160,7 +224,52 @@ class RelationshipModel(_Validated):
 
 @dataclass(frozen=True)
 class RuptureModel(_Validated):
-    """How often ruptures start, of which type, how strong, and what they do to the ratings."""
+    """How often ruptures start, of which type, how strong, and what they do to the ratings.
+
+    Severities are in answer-scale points. A dict parameter needs exactly the keys of its
+    default; None gives the default.
+
+    Parameters
+    ----------
+    rate : dict of str to float, default {"MM": 0.01, "ML": 0.0085, "MG": 0.0085}
+        Probability (0-1) per member and session that a withdrawal or confrontation rupture
+        starts at each level. Assumed; with the microaggressions of :class:`CultureModel`
+        about 4 in 10 members have a rupture over 16 sessions, close to the 46% of clients in
+        McLaughlin et al. (2014).
+    type_share : dict of str to float, default {"withdrawal": 0.6, "confrontation": 0.4}
+        Shares (0-1, adding up to 1) of the random ruptures of each marker family (Safran &
+        Muran, 2000). Assumed.
+    severity_mean : float, default 1.2
+        Mean drop in bond and work at onset (above 0). Assumed.
+    severity_sd : float, default 0.3
+        SD (at least 0) of severities between ruptures. Assumed.
+    persistence : float, default 0.9
+        Share (0 up to, not including, 1) of an unrepaired strain left one session later.
+        Assumed; declines can last 6 sessions (Gumz et al., 2012).
+    spillover : float, default 0.3
+        Share (0-1) of a strain felt at the member's other two levels. Assumed.
+    bystander : float, default 0.2
+        Share (0-1) of a visible rupture's strain the other members feel on their
+        member-group ratings (Burlingame et al., 2021). Assumed.
+    severity_min, severity_max : float, default 0.2 and 4.0
+        Range (both above 0, min below max) that random severities are cut to. Assumed.
+    partner_strain : float, default 0.7
+        Share (0-1) of a member-member rupture's severity, and of its repair's gain, that the
+        pair's other member feels. Assumed (Burlingame et al., 2021: such a rupture touches
+        two members).
+    fade_hazard : float, default 0.04
+        Probability (0-1) per session that an open, unscripted rupture ends on its own, with
+        no visible repair. Assumed; declines last up to about 6 sessions (Gumz et al., 2012).
+    signatures : dict of str to (float, float, float), optional
+        Change of (PB, PW, NR) per unit of severity for each type; default withdrawal
+        (-1.0, -0.8, 0.3), confrontation (-0.5, -0.5, 1.0), cultural (-0.8, -0.5, 0.7).
+        Withdrawal moves away, confrontation moves against (Safran & Muran, 2000); cultural
+        does both (Owen et al., 2014; Miles et al., 2021). Sizes assumed.
+    visibility : dict of str to float, default {"withdrawal": 0.4, "confrontation": 1.0, "cultural": 1.0}
+        How visible (0-1) a rupture of each type is to bystanders. Assumed: confrontations
+        and microaggressions happen in front of the group (Miles et al., 2021), withdrawal is
+        quieter (Safran & Muran, 2000).
+    """
 
     DICT_DEFAULTS = {
         "rate": {"MM": 0.01, "ML": 0.0085, "MG": 0.0085},
@@ -217,6 +326,35 @@ class TherapistModel(_Validated):
 
     Factors are on 0-1 scales; each therapist's value is the mean plus ``spread`` x a normal
     draw, cut to 0-1. A therapist leads ``GroupDesign.groups_per_therapist`` groups.
+
+    Parameters
+    ----------
+    commitment : float, default 0.6
+        Mean commitment (0-1) to measurement-based care; committed therapists get more from
+        feedback (de Jong et al., 2012). Mean assumed.
+    openness : float, default 0.6
+        Mean openness (0-1) to feedback (Chow, 2014). Mean assumed.
+    self_doubt : float, default 0.5
+        Mean professional self-doubt (0-1), linked to a stronger early alliance
+        (Nissen-Lie et al., 2010). Mean assumed.
+    humility : float, default 0.6
+        Mean cultural humility (0-1) (Owen et al., 2011; Davis et al., 2016). Mean assumed.
+    comfort : float, default 0.6
+        Mean cultural comfort (0-1) (Owen et al., 2011). Mean assumed.
+    opportunities : float, default 0.5
+        Mean share (0-1) of cultural opportunities taken (Owen et al., 2016). Mean assumed.
+    spread : float, default 0.15
+        SD (at least 0) between therapists of each factor; 0 gives every therapist the means.
+        Assumed.
+    self_doubt_alliance : float, default 0.8
+        Lift of the members' early alliance with the leader, answer-scale points per unit
+        of self-doubt above 0.5 (any finite number; Nissen-Lie et al., 2010). Size assumed.
+    early_sessions : int, default 6
+        Sessions (at least 1) over which that lift fades out. Assumed.
+    sd_skill : float, default 0.3
+        SD (at least 0) between therapists of the improvement rate, OQ points per session.
+        Assumed; calibrated so therapists hold about 5% of outcome variance (Chow et al.,
+        2015: 5.1%).
     """
 
     commitment: float = _p(0.6, "assumed mean: commitment to measurement-based care; committed therapists get more from feedback (de Jong et al., 2012)", "share")
@@ -254,7 +392,94 @@ class CultureModel(_Validated):
     it is addressed at all), **comfort** (how soon, and how deep the dialogue goes) and
     **humility** (how well, whether it shames, and how much harm it buffers). Values of the
     facets are the therapist's (:class:`TherapistModel`); log-odds effects are per unit of a
-    facet above its middle, 0.5.
+    facet above its middle, 0.5. "Under full norms" means once norm-setting has reached full
+    strength (``norm_setting`` on, from session ``norm_sessions``). Real-valued log-odds and
+    quality parameters take any finite number.
+
+    Parameters
+    ----------
+    dimensions : dict, optional
+        Label -> ``{"visible": bool, "marginalised": share 0-1}``: 1 to 6 dimensions, labels
+        printable, without ``;`` or surrounding spaces, at most 40 characters. Default
+        ``"identity A"`` (visible, 0.3), ``"identity B"`` (visible, 0.2), ``"identity C"``
+        (not visible, 0.2). Assumed; rename them to teach. Invisible identities cannot be
+        seen (Miles et al., 2021).
+    microaggression_rate : float, default 0.007
+        Probability (0-1) per session that a member marginalised on a dimension is targeted
+        on it. Assumed (Owen et al., 2014 counted any microaggression: 53% of clients
+        reported one from their therapist); with the defaults about 1 rupture in 7 is cultural.
+    leader_share : float, default 0.5
+        Share (0-1) that come from the leader when both the leader and a member could be the
+        source (Miles et al., 2021). Assumed.
+    address_now : float, default -2.2
+        Log-odds that the leader addresses it in its own session. Assumed; calibrated with
+        ``address_later`` so about a quarter are ever addressed at default orientation (Owen
+        et al., 2014: about 76% were never discussed).
+    address_later : float, default -4.0
+        Log-odds per later session that the leader brings it up. Assumed.
+    opportunities_effect : float, default 3.0
+        Log-odds of addressing, now and later, per unit of cultural opportunities (Owen et
+        al., 2011, 2016). Assumed.
+    comfort_now : float, default 2.0
+        Log-odds of addressing it in the moment per unit of cultural comfort (Owen et al.,
+        2011). Assumed.
+    comfort_quality : float, default 0.3
+        Response quality (0-1 scale) per unit of comfort (Owen et al., 2011; Kivlighan &
+        Chapman, 2018). Assumed.
+    humility_quality : float, default 0.5
+        Response quality per unit of humility (Owen et al., 2011; Davis et al., 2016). Assumed.
+    shaming : float, default 0.3
+        Probability (0-1), times 1 - humility, that addressing a member's remark shames that
+        member; shaming opens a new rupture (Miles et al., 2021). Assumed.
+    humility_buffer : float, default 0.6
+        The felt severity is scaled by ``1 - humility_buffer x (humility - 0.5)`` (Davis et
+        al., 2016). Assumed.
+    invisible_effect : float, default -0.5
+        Log-odds of addressing a microaggression on an invisible dimension (Miles et al.,
+        2021). Assumed.
+    rebound : float, default 0.1
+        After a non-shaming response the target's relationship rises by this x severity x
+        quality (at least 0). Assumed; calibrated so targets of addressed microaggressions
+        end with an alliance like unaffected members' (Owen et al., 2014).
+    missed_strain : float, default 0.5
+        Share (at least 0) of a member's unaddressed remark's strain that the target's
+        relationship with the leader also carries. Assumed; calibrated so targets of
+        unaddressed ones end at least .25 SD lower (Owen et al., 2014).
+    source_strain : float, default 0.2
+        Share (0-1) of the severity the member who made the remark feels at once (Miles et
+        al., 2021). Assumed.
+    named_strain : float, default 0.3
+        Share (at least 0) of the severity that member loses with the leader and the group
+        when it is addressed (Miles et al., 2021). Assumed.
+    source_help : float, default 0.6
+        Share (at least 0) of severity x quality a non-shaming response gives that member
+        back (Miles et al., 2021). Assumed.
+    shame_severity : float, default 1.5
+        Severity (above 0, answer-scale points) of the member-leader rupture a shaming
+        response opens for the member who made the remark (Miles et al., 2021). Assumed.
+    bystander_gain : float, default 0.15
+        Share (at least 0) of severity x quality by which bystanders' bond with the group
+        rises after a non-shaming response (Miles et al., 2021). Assumed.
+    bystander_shame : float, default 0.2
+        Share (at least 0) of the severity by which everyone present but the shamed member
+        loses bond with the group after a shaming response (Miles et al., 2021). Assumed.
+    norm_setting : bool, default False
+        True: every group models naming identities and power in its first sessions (Miles et
+        al., 2021 recommend it). The default is assumed.
+    norm_sessions : int, default 3
+        Sessions (at least 1) over which the norms grow to full strength (Miles et al., 2021).
+    naming : float, default -2.0
+        Log-odds that a member names the microaggression. Assumed.
+    norm_naming : float, default 2.0
+        Log-odds added to naming under full norms (Miles et al., 2021). Assumed.
+    named_effect : float, default 1.5
+        Log-odds added to addressing it in the moment when a member named it. Assumed.
+    norm_address : float, default 0.5
+        Log-odds added to addressing, now and later, under full norms (Miles et al., 2021).
+        Assumed.
+    norm_softening : float, default 0.3
+        Under full norms the felt severity is scaled by 1 - this (0-1; Miles et al., 2021).
+        Assumed.
     """
 
     dimensions: dict = _p(
@@ -316,6 +541,35 @@ class RepairModel(_Validated):
     A resolved rupture's strain ends and the bond rebounds above its old level in proportion
     to quality; an attempt that does not resolve changes nothing (a poor attempt is not worse
     than none). Microaggressions have their own response model (:class:`CultureModel`).
+    Log-odds parameters take any finite number.
+
+    Parameters
+    ----------
+    base_logit : float, default -2.2
+        Log-odds per session of an attempt on an open rupture without an alert (about 1 in
+        10). Assumed.
+    alert_effect : float, default 3.0
+        Log-odds added once the leader has seen an alert, times commitment x openness (de Jong
+        et al., 2012; Chow, 2014); also raises addressing a microaggression later. Assumed.
+    self_doubt_effect : float, default 0.6
+        Log-odds per unit of therapist self-doubt above 0.5 (Nissen-Lie et al., 2010). Assumed.
+    progress_effect : float, default 0.8
+        Log-odds per ``OutcomeModel.reliable_change`` (14) OQ points the member is ahead of
+        their expected recovery (Tang & DeRubeis, 1999; Falkenström et al., 2013). Assumed;
+        it makes the observed repair-outcome link larger than repair's own effect.
+    quality_mean : float, default 0.55
+        Mean quality (0-1) of an average therapist's repair, and of a response to a
+        microaggression. Assumed.
+    quality_openness : float, default 0.5
+        Quality per unit of openness above 0.5 (Chow, 2014). Assumed.
+    quality_sd : float, default 0.15
+        SD (at least 0) of quality between attempts (cut to 0-1). Assumed.
+    overshoot : float, default 0.6
+        A resolved repair of quality 1 leaves the bond this share (at least 0) of the
+        severity above its old level: the V with a higher right arm (Stiles et al., 2004).
+        Assumed.
+    bonus_persistence : float, default 0.9
+        Share (0 up to, not including, 1) of a repair's gain kept one session later. Assumed.
     """
 
     base_logit: float = _p(-2.2, "assumed: without an alert, about 1 in 10 ruptures is addressed per session", "real")
@@ -337,6 +591,30 @@ class ProgressModel(_Validated):
     every group; only in groups with feedback does the leader see the not-on-track (NOT)
     alert and, with a chance of commitment x openness, act on it with clinical support
     (check the alliance, motivation, problem solving; Lambert et al.'s clinical support tools).
+
+    Parameters
+    ----------
+    curve : {"log", "linear"}, default "log"
+        Shape of the expected recovery: fastest early, log-linear as OQ-Analyst's expected
+        recovery curves (Lambert, 2007), or even. The default is assumed.
+    expected_gain : float, default 9.5
+        OQ points (at least 0) a member is expected to improve over the course. Assumed:
+        about the default model's mean first-to-last change.
+    not_margin : float, default 15.0
+        OQ points (above 0) above the expected curve that flag a member not on track.
+        Assumed, about the OQ-45 reliable change; calibrated so about 3 in 10 members are
+        ever not on track (Alldredge et al., 2020).
+    support_gain : float, default 1.6
+        Extra OQ points (at least 0) of improvement per supported session. Assumed;
+        calibrated so not-on-track members gain g about .25-.60 from feedback (Barkham et
+        al., 2023).
+    support_sessions : int, default 6
+        Sessions (at least 1) a round of clinical support lasts. Assumed.
+    support_dropout : float, default 2.0
+        Clinical support multiplies the dropout hazard by exp(-this) (at least 0). Assumed;
+        calibrated to the dropout odds ratio of 1.19 favouring feedback (de Jong et al., 2021).
+    not_dropout : float, default 1.2
+        Being not on track multiplies the dropout hazard by exp(this) (at least 0). Assumed.
     """
 
     curve: str = _p("log", "assumed: expected recovery is fastest early (a log-linear dose-response curve, as OQ-Analyst's expected recovery curves; Lambert, 2007)")
@@ -360,6 +638,40 @@ class OutcomeModel(_Validated):
     relationship with the leader and the group, plus the effect of this session's
     relationship state (ruptures pull it down, resolved repairs lift it above the member's
     own level): ruptures and repairs reach the outcome only through the relationship.
+
+    Parameters
+    ----------
+    baseline_mean : float, default 80.0
+        Mean intake OQ-45 total (0-180). Assumed: a clinical sample above the OQ-45 cutoff of
+        63/64 (OQ Measures).
+    baseline_sd : float, default 18.0
+        SD (at least 0) of intake totals between members. Assumed.
+    improvement : float, default 1.0
+        Expected OQ points of improvement per session (any finite number). Assumed.
+    sd_member_rate : float, default 1.1
+        SD (at least 0) of that rate between members. Assumed.
+    sd_group_rate : float, default 0.03
+        SD (at least 0) of the rate between groups. Assumed; with ``TherapistModel.sd_skill``
+        calibrated so the outcome ICC across groups lands near .06 (Kivlighan et al., 2020).
+    alliance_effect : float, default 0.05
+        OQ points per session per answer-scale point of a member's stable alliance with the
+        leader. Assumed; calibrated to an alliance-outcome r of .17 (Alldredge et al., 2021).
+    cohesion_effect : float, default 0.35
+        The same for the member's stable bond with the group. Assumed; calibrated to a
+        cohesion-outcome r of .26 (Burlingame, McClendon & Yang, 2018).
+    state_effect : float, default 2.5
+        OQ points per session per answer-scale point the relationship stands above or below
+        the member's own level that session. Assumed; calibrated to a repaired-vs-unrepaired
+        r of .29 (Eubanks, Muran & Safran, 2018; within-person effects: Falkenström et al.,
+        2013).
+    sd_session : float, default 5.0
+        SD (at least 0) of OQ measurement error: a reliable change of 14 implies about 5
+        (14 = 1.96 x sqrt(2) x 5).
+    reliable_change : float, default 14.0
+        OQ-45 points (above 0) of reliable change (OQ Measures); sets reliable improvement and
+        deterioration.
+    strain_dropout : float, default 1.0
+        An open rupture multiplies the dropout hazard by exp(this). Assumed.
     """
 
     baseline_mean: float = _p(80.0, "assumed: a clinical sample above the OQ-45 cutoff of 63/64 (OQ Measures)", "oq")
@@ -378,6 +690,28 @@ class OutcomeModel(_Validated):
 @dataclass(frozen=True)
 class SimulationConfig(_Validated):
     """Everything the simulator needs, grouped by part of the model.
+
+    Parameters
+    ----------
+    design : GroupDesign, default GroupDesign()
+        Who is in a group and when.
+    relationship : RelationshipModel, default RelationshipModel()
+        The latent relationship members rate.
+    rupture : RuptureModel, default RuptureModel()
+        Withdrawal and confrontation ruptures.
+    therapist : TherapistModel, default TherapistModel()
+        The leaders' factors.
+    repair : RepairModel, default RepairModel()
+        Repair attempts and their quality.
+    outcome : OutcomeModel, default OutcomeModel()
+        OQ-45 totals.
+    progress : ProgressModel, default ProgressModel()
+        Expected recovery, not-on-track alerts and clinical support.
+    culture : CultureModel, default CultureModel()
+        Identities, microaggressions and the leader's responses.
+    feedback_share : float, default 0.0
+        Share (0-1) of groups run with feedback, when :func:`gqkit.simulate` is not told
+        (its ``feedback=None``).
 
     Examples
     --------
@@ -403,7 +737,30 @@ class SimulationConfig(_Validated):
     def with_overrides(self, **overrides: Any) -> SimulationConfig:
         """A copy with parameters changed by name, e.g. ``n_members=6`` or ``persistence=0.8``.
 
-        A name must belong to exactly one part; ``part__name`` picks the part explicitly.
+        A name must belong to exactly one part; ``part__name`` picks the part explicitly
+        (``sd_session`` is in two parts, so it needs ``relationship__sd_session`` or
+        ``outcome__sd_session``).
+
+        Parameters
+        ----------
+        **overrides
+            Parameter name (or ``part__name``, or ``feedback_share``) -> new value; each value
+            is checked as the part's own constructor checks it.
+
+        Returns
+        -------
+        SimulationConfig
+            A new configuration; this one is unchanged.
+
+        Raises
+        ------
+        GQConfigError
+            For an unknown or ambiguous name, or a value out of range.
+
+        Examples
+        --------
+        >>> SimulationConfig().with_overrides(outcome__sd_session=4.0).outcome.sd_session
+        4.0
         """
         changes: dict[str, dict[str, Any]] = {}
         top: dict[str, Any] = {}
@@ -423,16 +780,42 @@ class SimulationConfig(_Validated):
 
     @classmethod
     def from_overrides(cls, **overrides: Any) -> SimulationConfig:
-        """The default configuration with some parameters changed (see :meth:`with_overrides`)."""
+        """The default configuration with some parameters changed (see :meth:`with_overrides`).
+
+        Parameters
+        ----------
+        **overrides
+            As for :meth:`with_overrides`.
+
+        Returns
+        -------
+        SimulationConfig
+        """
         return cls().with_overrides(**overrides)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON-ready)."""
+        """Plain nested dict (JSON-ready).
+
+        Returns
+        -------
+        dict
+            One key per part (a dict of its parameters) and ``feedback_share``.
+        """
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SimulationConfig:
         """Inverse of :meth:`to_dict`: every part and every parameter must be there, and nothing else.
+
+        Parameters
+        ----------
+        data : dict
+            As :meth:`to_dict` returns it, or as read from a cohort's ``config.json`` (lists
+            stand for tuples).
+
+        Returns
+        -------
+        SimulationConfig
 
         Raises
         ------
@@ -464,6 +847,11 @@ def _exact_keys(name: str, data: object, keys: list[str]) -> None:
 
 def describe_defaults() -> pd.DataFrame:
     """Every simulation parameter with its default and source, as a table.
+
+    Returns
+    -------
+    DataFrame
+        One row per parameter: part, parameter, default (as text), source.
 
     Examples
     --------

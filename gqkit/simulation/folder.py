@@ -84,6 +84,27 @@ def write_folder(path: str | Path, config: SimulationConfig, instrument: Instrum
                  *, overwrite: bool = False) -> Path:  # fmt: skip
     """Write a cohort's files into ``path`` (created if needed).
 
+    Parameters
+    ----------
+    path : str or Path
+        The folder.
+    config : SimulationConfig
+        Written as ``config.json``.
+    instrument : Instrument
+        Its item key and answer range are written as ``instrument.csv`` (never wording).
+    tables : dict of str to DataFrame
+        The groups, members, events and outcomes tables, by name (the keys of :data:`TABLES`).
+    responses : DataFrame
+        Wide answers: group, member, session and one column per item.
+    overwrite : bool, default False
+        Write into a folder that already holds files (keyword only; files of the same names
+        are replaced, others left alone).
+
+    Returns
+    -------
+    Path
+        The folder.
+
     Raises
     ------
     GQConfigError
@@ -112,6 +133,11 @@ def write_folder(path: str | Path, config: SimulationConfig, instrument: Instrum
 def read_folder(path: str | Path) -> dict[str, Any]:
     """Read and check a cohort folder.
 
+    Parameters
+    ----------
+    path : str or Path
+        A folder holding every file of :data:`FILES`.
+
     Returns
     -------
     dict
@@ -122,6 +148,8 @@ def read_folder(path: str | Path) -> dict[str, Any]:
     ------
     GQDataError
         For a missing file, a file that fails its schema, or files that disagree.
+    GQConfigError
+        If ``path`` is not a str or Path.
     """
     if not isinstance(path, (str, Path)):
         raise GQConfigError("path", path, "the path of a cohort folder")

@@ -22,13 +22,18 @@ ROLES = ("target", "source", "bystander")
 def microaggressions(cohort: Cohort) -> pd.DataFrame:
     """One row per microaggression (cultural rupture) of a simulated cohort.
 
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort.
+
     Returns
     -------
     DataFrame
         group, rupture_id, session (onset), level (ML: from the leader; MM: from a member),
         dimension, visible (the dimension can be seen), member (the target), source (``leader``
         or the member who made it), member_named (a member named it), response (one of
-        :data:`RESPONSES`), response_session (empty when not addressed), quality (of the
+        :data:`~gqkit.simulation.config.RESPONSES`), response_session (empty when not addressed), quality (of the
         response), and resolved (it ended before the course did, by the response or by fading).
 
     Examples
@@ -53,6 +58,11 @@ def microaggressions(cohort: Cohort) -> pd.DataFrame:
 
 def roles(cohort: Cohort) -> pd.DataFrame:
     """Every member who was there when a microaggression happened, with their role in it.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort.
 
     Returns
     -------
@@ -83,8 +93,24 @@ def roles(cohort: Cohort) -> pd.DataFrame:
 def addressed_share(cohort: Cohort) -> float:
     """Share of microaggressions the leader ever addressed (a shaming response counts as addressed).
 
-    Compare Owen et al. (2014): about 76% of microaggressions were never discussed. NaN without
-    microaggressions.
+    Compare Owen et al. (2014): about 76% of microaggressions were never discussed.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort.
+
+    Returns
+    -------
+    float
+        A share from 0 to 1; NaN without microaggressions.
+
+    Examples
+    --------
+    >>> from gqkit import Rupture, simulate
+    >>> scripted = Rupture(session=4, level="ML", type="cultural", member=2, response="addressed")
+    >>> addressed_share(simulate(seed=1, ruptures=[scripted], microaggression_rate=0.0))
+    1.0
     """
     response = microaggressions(cohort)["response"]
     return float((response != "not addressed").mean()) if len(response) else float("nan")
@@ -104,6 +130,13 @@ def alliance_gap(cohort: Cohort, first_onset: int = 3) -> dict[str, float]:
     unaffected members (an analysis of covariance, which removes the members' stable
     differences), divided by the SD of end among unaffected members. Below zero: targets end
     lower.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort (large enough to hold five targets of each kind).
+    first_onset : int, default 3
+        The earliest session a target's first microaggression may have.
 
     Returns
     -------

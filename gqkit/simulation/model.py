@@ -113,7 +113,26 @@ the response's quality (a uniform turned normal)."""
 
 
 def therapist_index(seed: np.random.SeedSequence, groups_per_therapist: int) -> int:
-    """Which therapist leads the group with this seed: groups k, k+1, ... share one."""
+    """Which therapist leads the group with this seed: groups k, k+1, ... share one.
+
+    Parameters
+    ----------
+    seed : SeedSequence
+        A group's seed from :func:`group_seeds`; the last entry of its spawn key is the
+        group's number.
+    groups_per_therapist : int
+        ``GroupDesign.groups_per_therapist``.
+
+    Returns
+    -------
+    int
+        The therapist's 0-based number (0 for a seed with no spawn key).
+
+    Examples
+    --------
+    >>> [therapist_index(s, 2) for s in group_seeds(5, 5)]
+    [0, 0, 1, 1, 2]
+    """
     return seed.spawn_key[-1] // groups_per_therapist if seed.spawn_key else 0
 
 
@@ -710,7 +729,52 @@ STEPS = (attend, repair, fade, new_ruptures, microaggressions, respond, relation
 # -- the run -------------------------------------------------------------------------------
 @dataclass
 class Result:
-    """Arrays and event lists produced by :func:`run`; :mod:`.cohort` turns them into tables."""
+    """Arrays and event lists produced by :func:`run`; :mod:`.cohort` turns them into tables.
+
+    Shapes use G groups, M members, S sessions and I items; member, session and level
+    indices are 0-based, as in the model's arrays.
+
+    Parameters
+    ----------
+    responses : ndarray of float32, shape (G, M, S, I)
+        Item answers, NaN where not answered.
+    attended : ndarray of bool, shape (G, M, S)
+        True where the member came.
+    oq : ndarray of float, shape (G, M, S)
+        Observed OQ-45 totals, NaN where not attended.
+    expected : ndarray of float, shape (G, M, S)
+        The expected recovery curve, NaN where not attended.
+    not_on_track : ndarray of bool, shape (G, M, S)
+        Flagged not on track that session.
+    supported : ndarray of bool, shape (G, M, S)
+        Under clinical support that session.
+    joined : ndarray of int, shape (G, M)
+        Session index at which the member joined.
+    dropped : ndarray of bool, shape (G, M)
+        The member dropped out.
+    baseline_oq : ndarray of float, shape (G, M)
+        True OQ-45 at intake.
+    therapist : ndarray of float, shape (G, factors)
+        The leader's factors (0-1), in the order of ``TherapistModel.FACTORS``.
+    therapist_id : ndarray of int, shape (G,)
+        The leader's number (:func:`therapist_index`).
+    feedback : ndarray of bool, shape (G,)
+        The group ran with feedback.
+    marginalised : ndarray of bool, shape (G, M + 1, dimensions)
+        Marginalised positions; row M is the leader.
+    ruptures : DataFrame
+        One row per rupture: group, rupture (number within its group), session, level and
+        type (indices into ``LEVELS`` and ``RUPTURE_TYPES``), member, source (member index,
+        or :data:`LEADER` / :data:`GROUP`), severity, cause, dimension (index, -1 for none),
+        named.
+    attempts : DataFrame
+        One row per repair attempt or response to a microaggression: group, rupture,
+        session, quality, resolved, shamed.
+    fades : DataFrame
+        One row per rupture that ended on its own: group, rupture, session.
+    alerts : DataFrame
+        One row per alert the leader saw first about a rupture: group, rupture, session.
+    """
 
     responses: np.ndarray  # (G, M, S, I) float32, NaN where not answered
     attended: np.ndarray  # (G, M, S) bool
@@ -739,7 +803,35 @@ def run(
     rule: Rule | None = None,
     feedback_share: float = 0.0,
 ) -> Result:
-    """Simulate one batch of groups; see the module docstring for the steps of a session."""
+    """Simulate one batch of groups; see the module docstring for the steps of a session.
+
+    The engine behind :func:`gqkit.simulate`, which checks its arguments first.
+
+    Parameters
+    ----------
+    config : SimulationConfig
+        The model.
+    seeds : sequence of SeedSequence
+        One seed per group (:func:`group_seeds`).
+    instrument : Instrument
+        The item key members answer.
+    ruptures : sequence of Rupture, default ()
+        Scripted ruptures, placed in every group.
+    rule : Rule, optional
+        The rule whose alerts reach leaders of feedback groups; default
+        :data:`~gqkit.detect.FEEDBACK_RULE`.
+    feedback_share : float, default 0.0
+        Share (0-1) of groups with feedback; a group has it when its ``"arm"`` draw is below.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    GQConfigError
+        If a scripted rupture does not fit the group or two share a member and level.
+    """
     for r in ruptures:
         r.check_fits(config.design.n_members, config.design.n_sessions)
     w = setup(config, seeds, instrument, ruptures, rule or FEEDBACK_RULE, feedback_share)
@@ -778,7 +870,18 @@ def run(
 
 
 def check_seed(seed: object) -> None:
-    """Raise unless ``seed`` is None, a non-negative whole number or a SeedSequence."""
+    """Raise unless ``seed`` is None, a non-negative whole number or a SeedSequence.
+
+    Parameters
+    ----------
+    seed : object
+        The value to check.
+
+    Raises
+    ------
+    GQConfigError
+        For anything else (True and False included).
+    """
     ok = seed is None or isinstance(seed, np.random.SeedSequence) or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and int(seed) >= 0)
     if not ok:
         raise GQConfigError("seed", seed, "a whole number of at least 0 (the same seed gives the same groups), or None for a new one each time")

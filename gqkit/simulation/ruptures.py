@@ -39,18 +39,19 @@ class Rupture:
     source : int, optional
         Who the rupture comes from: another member's number, or ``None`` for the leader (ML)
         or the group (MG). For an MM rupture it is the other member of the pair (default:
-        the next member); for a microaggression, the member who made the remark.
-    severity : float
-        Drop in bond and work at onset, in answer-scale points.
+        the next member, and member 1 after the last); for a microaggression, the member who
+        made the remark.
+    severity : float, default 1.5
+        Drop in bond and work at onset, in answer-scale points, above 0 and at most 6.
     repaired_at : int, optional
         Session at which the leader repairs it; ``None`` leaves it unrepaired. For a
         microaggression addressed (or shamed) by script: the session of the response, which
         may be the onset session (in the moment, the default).
     quality : float, optional
-        Quality of that repair, 0-1 (default 0.8); above 0.5 leaves the bond above its old
+        Quality of that repair, 0-1 (default 0.8, :data:`DEFAULT_QUALITY`); above 0.5 leaves the bond above its old
         level. Not for a microaggression: the quality of a response to one comes from the
         leader's cultural humility and comfort (``CultureModel``), so it must stay ``None``.
-    response : {None, "not addressed", "addressed", "shaming"}
+    response : {None, "not addressed", "addressed", "shaming"}, default None
         Microaggressions only: the leader's response, fixed by the script; ``None`` lets the
         simulated leader decide (by multicultural orientation). ``"shaming"`` needs a member
         source.
@@ -58,6 +59,11 @@ class Rupture:
         Microaggressions only: the identity dimension it touches (a label of
         ``CultureModel.dimensions``; default the first). The target is placed in a
         marginalised position on it, and the source in a privileged one.
+
+    Raises
+    ------
+    GQConfigError
+        For any value outside these rules, naming the field (e.g. ``Rupture.severity``).
 
     Examples
     --------
@@ -138,7 +144,21 @@ class Rupture:
         return self.repaired_at or self.session
 
     def check_fits(self, n_members: int, n_sessions: int) -> None:
-        """Raise if the group is too small or too short for this rupture."""
+        """Raise if the group is too small or too short for this rupture.
+
+        Parameters
+        ----------
+        n_members : int
+            Members per simulated group.
+        n_sessions : int
+            Sessions per simulated group.
+
+        Raises
+        ------
+        GQConfigError
+            Naming ``n_sessions`` when the rupture (or its repair) comes after the last
+            session, or ``n_members`` when the member, the source or an MM pair does not fit.
+        """
         if self.last_session > n_sessions:
             raise GQConfigError("n_sessions", n_sessions, f"at least {self.last_session} for {self}")
         needed = max(self.member, self.source or 0, 2 if self.level == "MM" else 1)

@@ -27,8 +27,15 @@ __all__ = ["Draw", "draw_streams", "group_seeds", "stream_seed"]
 class Draw:
     """What one mechanism needs from its stream for one group: a shape and a distribution.
 
-    ``kind`` is ``"normal"`` (standard normal) or ``"uniform"`` (on [0, 1)); ``dtype`` is
-    ``float64`` or ``float32`` (for the large item-level arrays).
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of one group's array (the group axis is added by :func:`draw_streams`).
+    kind : {"uniform", "normal"}, default "uniform"
+        ``"uniform"`` on [0, 1) or ``"normal"`` (standard normal). Any other value draws
+        uniform numbers: it is not checked.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        float32 for the large item-level arrays.
     """
 
     shape: tuple[int, ...]
@@ -38,6 +45,19 @@ class Draw:
 
 def group_seeds(seed: int | np.random.SeedSequence | None, n_groups: int) -> list[np.random.SeedSequence]:
     """One independent seed per group, spawned from ``seed`` (same seed, same streams).
+
+    Parameters
+    ----------
+    seed : int, SeedSequence or None
+        The user's seed; None draws fresh entropy. A SeedSequence is not advanced: calling
+        again with it gives the same seeds.
+    n_groups : int
+        How many group seeds.
+
+    Returns
+    -------
+    list of SeedSequence
+        Group *k*'s seed is the *k*-th child of ``seed``.
 
     Examples
     --------
@@ -51,6 +71,17 @@ def group_seeds(seed: int | np.random.SeedSequence | None, n_groups: int) -> lis
 def stream_seed(group_seed: np.random.SeedSequence, name: str) -> np.random.SeedSequence:
     """The seed of mechanism ``name``'s stream within a group's seed.
 
+    Parameters
+    ----------
+    group_seed : SeedSequence
+        One group's seed, from :func:`group_seeds`.
+    name : str
+        The mechanism, e.g. ``"onset"``; its CRC-32 extends the group's spawn key.
+
+    Returns
+    -------
+    SeedSequence
+
     Examples
     --------
     >>> s = group_seeds(7, 2)[1]
@@ -63,7 +94,17 @@ def stream_seed(group_seed: np.random.SeedSequence, name: str) -> np.random.Seed
 def draw_streams(seeds: Sequence[np.random.SeedSequence], layout: Mapping[str, Draw]) -> dict[str, np.ndarray]:
     """Fill ``layout``'s arrays for every group, each mechanism from its own named stream.
 
-    Returns a dict name -> array of shape ``(len(seeds), *draw.shape)``.
+    Parameters
+    ----------
+    seeds : sequence of SeedSequence
+        One seed per group, from :func:`group_seeds`.
+    layout : mapping of str to Draw
+        Mechanism name -> what it draws for one group.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Name -> array of shape ``(len(seeds), *draw.shape)`` and the draw's dtype.
 
     Examples
     --------
