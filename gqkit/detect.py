@@ -912,6 +912,9 @@ class VEpisode(_SeriesRule):
         Which variability sets the SD.
     min_history : int
         Sessions before the drop needed to estimate the member's level.
+    scales, level : which facets to watch ("all" = subscales).
+    worse : dict, optional
+        Direction of other series (+1 higher is worse, -1 lower is worse).
 
     Examples
     --------
@@ -1059,7 +1062,13 @@ class _Sudden(_SeriesRule):
         return np.array(cutoffs)
 
     def combined(self, panel: ScorePanel) -> np.ndarray:
-        """The combined flag per interval (1, 0 or NaN), indexed by postgain session."""
+        """The combined flag per interval (1, 0 or NaN), indexed by postgain session.
+
+        Parameters
+        ----------
+        panel : ScorePanel
+            The scores.
+        """
         ev = self.evidence(panel)
         return np.prod(list(ev.criteria.values()), axis=0)
 
