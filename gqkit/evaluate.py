@@ -434,11 +434,11 @@ def monte_carlo(
     config : SimulationConfig or None
         The model to simulate; None for the defaults.
     rules : Rule or sequence of Rule
-        The rules to compare, each run on the same simulated cohorts.
+        The rules to compare (at least one), each run on the same simulated cohorts.
     n_groups : int
-        Groups per repetition, at least 1.
+        Groups per repetition, a whole number of at least 1.
     reps : int
-        How many repetitions, at least 1.
+        How many repetitions, a whole number of at least 1.
     seed : int, default 0
         Root seed; repetition *r* simulates with the *r*-th seed spawned from it.
     tolerance : (int, int), default (0, 3)
@@ -457,6 +457,13 @@ def monte_carlo(
         (the rule's ``label`` if it has one, else its ``name``), sorted by rep, then by the
         rules' order.
 
+    Raises
+    ------
+    GQConfigError
+        If ``rules`` is not a rule or a non-empty list of rules, ``n_groups`` or ``reps`` is
+        not a whole number of at least 1 (bools are not), or ``tolerance`` is malformed;
+        checked before any simulation runs.
+
     Examples
     --------
     >>> from gqkit.detect import ChangeAlert
@@ -464,9 +471,13 @@ def monte_carlo(
     >>> table.query("scope == 'overall'")[["rep", "rule"]].to_dict("records")
     [{'rep': 0, 'rule': 'change'}, {'rep': 1, 'rule': 'change'}]
     """
-    rules = [rules] if isinstance(rules, Rule) else list(rules)
+    if isinstance(rules, Rule):
+        rules = [rules]
+    elif not (isinstance(rules, (list, tuple)) and rules and all(isinstance(r, Rule) for r in rules)):
+        raise GQConfigError("rules", rules, "a detection rule or a non-empty list of them, e.g. [ChangeAlert(), StatusAlert()]")
+    rules = list(rules)
     for name, value in (("n_groups", n_groups), ("reps", reps)):
-        if not (isinstance(value, numbers.Integral) and value >= 1):
+        if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1):
             raise GQConfigError(name, value, "a whole number of at least 1")
     tolerance = _check_tolerance(tolerance)
     config = config or SimulationConfig()

@@ -21,7 +21,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from .errors import GQConfigError
+from .errors import GQConfigError, GQDataError, Problem
 from .plots import trial_change
 from .simulation.model import check_seed
 from .trials import Trial, trial
@@ -79,8 +79,8 @@ def feedback_table(t: Trial) -> pd.DataFrame:
     Parameters
     ----------
     t : Trial
-        A trial from :func:`feedback_trial` (or any with the reference arm first, a
-        ``not_on_track`` column and rupture counts).
+        A trial from :func:`feedback_trial` (or any with the reference arm first and the
+        members columns ``not_on_track``, ``n_ruptures`` and ``n_repaired``).
 
     Returns
     -------
@@ -88,11 +88,24 @@ def feedback_table(t: Trial) -> pd.DataFrame:
         One row per result: result, estimate, ci_low and ci_high (NaN where there is no
         interval), n (members compared; for repair rates, ruptures in that arm).
 
+    Raises
+    ------
+    GQConfigError
+        If ``t`` is not a :class:`~gqkit.Trial`.
+    GQDataError
+        If its members table lacks one of those columns (e.g. a trial built with
+        :meth:`Trial.from_members` from a table without them), naming each.
+
     Examples
     --------
     >>> feedback_table(feedback_trial(4))["result"].tolist()[:3]
     ['Hedges g of change, everyone', 'Hedges g of change, not on track', 'dropout odds ratio (> 1 favours feedback)']
     """
+    if not isinstance(t, Trial):
+        raise GQConfigError("t", type(t).__name__, "a gqkit.Trial, e.g. from feedback_trial")
+    missing = [c for c in ("not_on_track", "n_ruptures", "n_repaired") if c not in t.members.columns]
+    if missing:
+        raise GQDataError("members", [Problem("header", "", "", f"a '{c}' column") for c in missing], advice="the trial's members table lacks them")
     e = t.effects
     rows = []
     for subgroup, label in (("all", "Hedges g of change, everyone"), ("not on track", "Hedges g of change, not on track")):

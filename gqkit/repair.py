@@ -271,8 +271,8 @@ def exposure_table(status: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
     status : DataFrame
         :func:`member_status` output.
     bins : int, default 4
-        Number of equal-width bands of sessions attended, at least 1 (fewer bands come out
-        when the most sessions attended is smaller than ``bins``).
+        Number of equal-width bands of sessions attended, a whole number of at least 1
+        (fewer bands come out when the most sessions attended is smaller than ``bins``).
 
     Returns
     -------
@@ -280,10 +280,18 @@ def exposure_table(status: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
         One row per band (``"1-4"``, ...): members, ``ruptured`` (share with at least one
         rupture), ``ruptures`` per member, ``ruptures_per_10_sessions`` (per 10 sessions
         attended), ``dropped_out`` share.
+
+    Raises
+    ------
+    GQConfigError
+        If ``bins`` is not a whole number of at least 1 (bools are not).
     """
+    if not (isinstance(bins, numbers.Integral) and not isinstance(bins, bool) and bins >= 1):
+        raise GQConfigError("bins", bins, "a whole number of at least 1 (bands of sessions attended)")
+    bins = int(bins)
     data = status[status["n_attended"] > 0]
     top = int(data["n_attended"].max()) if len(data) else 1
-    edges = np.unique(np.ceil(np.linspace(0, top, bins + 1)).astype(int))
+    edges = np.unique(np.ceil(np.linspace(0, top, min(bins, top) + 1)).astype(int))  # more bins than sessions give the same bands
     labels = [f"{lo + 1}-{hi}" if hi > lo + 1 else f"{hi}" for lo, hi in zip(edges[:-1], edges[1:])]
     band = pd.cut(data["n_attended"], edges, labels=labels)
     groups = data.groupby(band, observed=False)

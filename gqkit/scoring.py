@@ -209,12 +209,16 @@ def _response_matrix(responses: pd.DataFrame, inst: Instrument) -> tuple[np.ndar
 
 
 def _raise_rows(table: pd.DataFrame, checks: list[tuple[np.ndarray, str, str]], limit: int = 20) -> None:
-    """Raise one GQDataError listing the rows each (mask, column, expected) check flags."""
+    """Raise one GQDataError listing the rows each (mask, column, expected) check flags.
+
+    Rows are named by their index label; the value is read by position, so a label that
+    occurs twice still shows the one flagged cell.
+    """
     problems = []
     for mask, column, expected in checks:
-        for label in table.index[mask]:
-            value = table.at[label, column] if column else ""
-            problems.append(Problem(f"row {label}", column, "" if column == "" else str(value), expected))
+        for position in np.flatnonzero(mask):
+            value = str(table[column].iat[position]) if column else ""
+            problems.append(Problem(f"row {table.index[position]}", column, value, expected))
     if problems:
         raise GQDataError("responses", problems[:limit], max(len(problems) - limit, 0), advice="fix the responses table")
 

@@ -387,14 +387,18 @@ def trial(
     Returns
     -------
     Trial
-        Its ``reliable_change`` is the first arm's ``config.outcome.reliable_change``.
+        Its ``reliable_change`` is ``config.outcome.reliable_change``, the same in every arm.
 
     Raises
     ------
     GQConfigError
         For a bad arm mapping or setting (the simulator checks each arm's settings on one
         group before the long work starts), or a bad ``n_groups``, ``chunks``, ``seed``,
-        ``config``, ``executor`` or ``progress``.
+        ``config``, ``executor`` or ``progress``; or for an arm whose ``reliable_change``
+        differs from the reference arm's. Reliable change defines the outcomes the arms are
+        compared on (reliable improvement and deterioration): scored with different
+        thresholds, an odds ratio would mix the threshold with the arm's effect. Change it
+        for every arm at once, in ``config`` or as a common keyword.
 
     Examples
     --------
@@ -417,6 +421,11 @@ def trial(
     seeds = group_seeds(seed, n_groups)
     # One group per arm, here and now: the simulator checks every setting before the long work.
     checked = [simulate(config, n_groups=1, seed=seeds[:1], **kw) for kw in settings.values()]
+    reliable_change = checked[0].config.outcome.reliable_change
+    for name, cohort in zip(settings, checked):
+        if cohort.config.outcome.reliable_change != reliable_change:
+            raise GQConfigError(f"arms[{name!r}].reliable_change", cohort.config.outcome.reliable_change,
+                                f"the reference arm's {reliable_change}: every arm is scored with one reliable change (set it in config or as a common keyword of trial)")  # fmt: skip
     width = max(3, len(str(n_groups)))
     slices = [(int(s[0]), int(s[-1]) + 1) for s in np.array_split(np.arange(n_groups), n_chunks)]
     args = [(name, kw, config, seeds[lo:hi], lo, width) for name, kw in settings.items() for lo, hi in slices]
@@ -426,5 +435,5 @@ def trial(
         pd.concat(members, ignore_index=True),
         arms=tuple(settings),
         groups=pd.concat(groups, ignore_index=True),
-        reliable_change=checked[0].config.outcome.reliable_change,
+        reliable_change=reliable_change,
     )

@@ -235,3 +235,30 @@ def test_alert_outcomes_by_hand():
     out = alert_outcomes(match_events(truth, found, (0, 2)), (0, 2))
     # a: hit; b and d: one hit, the pair's other member redundant; c: too late for its missed rupture; e: no rupture
     assert out.sort_values("member")["outcome"].tolist() == ["hit", "hit", "late", "redundant", "false alarm"]
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the simulation started before every argument was checked")
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"rules": []}, "rules"),
+        ({"rules": ()}, "rules"),
+        ({"rules": "change"}, "rules"),
+        ({"rules": [ChangeAlert(), "status"]}, "rules"),
+        ({"rules": None}, "rules"),
+        ({"reps": True}, "reps"),
+        ({"reps": 0}, "reps"),
+        ({"reps": 2.0}, "reps"),
+        ({"n_groups": False}, "n_groups"),
+    ],
+)
+def test_monte_carlo_refuses_bad_rules_and_reps_before_the_work(monkeypatch, kwargs, parameter):
+    import gqkit.evaluate
+
+    monkeypatch.setattr(gqkit.evaluate, "_unit", _no_work)
+    with pytest.raises(GQConfigError) as info:
+        monte_carlo(None, **{"rules": RULES, "n_groups": 2, "reps": 2, "progress": False, **kwargs})
+    assert info.value.parameter == parameter

@@ -88,3 +88,17 @@ def test_feedback_checks_accept_the_computed_answers():
 def test_feedback_explorer_refuses_bad_settings_before_any_run(kwargs, fragment):
     with pytest.raises(GQConfigError, match=re.escape(fragment)):
         FeedbackExplorer(run=False, **kwargs)
+
+
+def test_the_table_names_the_columns_a_trial_lacks():
+    import pandas as pd
+
+    from gqkit import GQDataError, Trial
+
+    m = pd.DataFrame({"arm": ["off", "off", "on", "on"], "group": ["off:a", "off:b", "on:a", "on:b"], "therapist": ["t1", "t2", "t1", "t2"],
+                      "change": [1.0, 5.0, 8.0, 3.0], "dropped_out": [False, True, False, False]})  # fmt: skip
+    with pytest.raises(GQDataError, match=r"members: 3 problems") as info:
+        feedback_table(Trial.from_members(m))
+    assert [p.expected for p in info.value.problems] == ["a 'not_on_track' column", "a 'n_ruptures' column", "a 'n_repaired' column"]
+    with pytest.raises(GQConfigError, match="^t="):
+        feedback_table(m)

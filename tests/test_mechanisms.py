@@ -154,3 +154,10 @@ def test_dropout_is_front_loaded_and_lower_with_feedback():
     assert on["dropped_out"].mean() < off["dropped_out"].mean()
     flat = simulate(feedback=False, dropout_decay=0.0, **kw).members
     assert (flat.loc[flat["dropped_out"], "left"] <= 4).mean() < (left <= 4).mean()
+
+
+def test_a_draw_of_an_unknown_kind_is_refused():
+    assert Draw((2,), "normal").kind == "normal"
+    for kind in ("Normal", "gaussian", None):
+        with pytest.raises(GQConfigError, match=r"Draw.kind=.*expected 'uniform' or 'normal'"):
+            Draw((2,), kind)

@@ -226,3 +226,11 @@ def test_plots_draw_what_the_tables_hold():
     assert not lines["gq-with"].get_visible() and not lines["gq-repair"].get_visible()
     np.testing.assert_array_equal({line.get_gid(): line for line in right.get_lines()}["gq-without"].get_ydata(), never.oq[1])
     plt.close(fig)
+
+
+@pytest.mark.parametrize("bins", [0, -1, True, 2.0, "4", None])
+def test_exposure_table_refuses_bins_that_are_not_a_whole_number_of_at_least_1(bins):
+    status = pd.DataFrame({"n_attended": [1, 2], "n_ruptures": [0, 1], "dropped_out": [False, True]})
+    with pytest.raises(GQConfigError, match=r"^bins=.*expected a whole number of at least 1"):
+        exposure_table(status, bins=bins)
+    assert exposure_table(status, bins=np.int64(1))["members"].tolist() == [2]

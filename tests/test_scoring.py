@@ -177,3 +177,11 @@ def test_numpy_numbers_are_valid_parameters():
 def test_rci_rejects_nonsense_with_a_config_error(kwargs):
     with pytest.raises(GQConfigError):
         rci(**kwargs)
+
+
+def test_a_bad_answer_under_a_repeated_index_label_names_that_cell():
+    r = pd.DataFrame({"group": "g", "member": "a", "session": 1, "item": ["gq05", "gq16", "gq25"], "response": [4, 99, 5]}, index=[0, 1, 1])
+    with pytest.raises(GQDataError) as info:
+        score(r)
+    assert info.value.problems[0].value == "99"
+    assert "row 1, column 'response': got '99'; expected a whole number from 1 to 7" in str(info.value)

@@ -275,3 +275,67 @@ def test_cohort_panel_holds_the_same_scores_as_the_long_table():
     np.testing.assert_array_equal(panel.values, slow.values[:, :, order])
     absent = ~cohort.attended.reshape(6, 5)
     assert absent.any() and np.isnan(panel.values[absent]).all() and not np.isnan(panel.values[~absent]).all(axis=-1).any()
+
+
+# -- doors of the configuration and the simulator -----------------------------------------------
+def test_an_instrument_off_the_models_1_to_7_scale_is_refused():
+    from gqkit import Instrument
+
+    key = Instrument.default().table[["item", "scale", "level"]]
+    for answers in ((0, 4), (1, 5)):
+        with pytest.raises(GQConfigError, match=r"instrument=.*expected an item key answered on the 1-7 scale"):
+            simulate(instrument=Instrument(key, response_range=answers))
+    assert simulate(seed=1, instrument=Instrument(key, response_range=(1, 7))).equals(simulate(seed=1))
+
+
+def test_an_ambiguous_override_lists_the_parts_to_choose_from():
+    with pytest.raises(GQConfigError) as info:
+        SimulationConfig().with_overrides(sd_session=1.0)
+    assert info.value.parameter == "sd_session"
+    assert "ambiguous" in str(info.value) and "relationship__sd_session or outcome__sd_session" in str(info.value)
+    cfg = SimulationConfig().with_overrides(relationship__sd_session=0.2, outcome__sd_session=4.0)
+    assert (cfg.relationship.sd_session, cfg.outcome.sd_session) == (0.2, 4.0)
+
+
+def test_numpy_numbers_are_accepted_and_stored_as_python_numbers():
+    import json
+
+    given = SimulationConfig.from_overrides(n_members=np.int64(6), attendance=np.float32(0.75), baseline_mean=np.float64(80.5), early_sessions=np.int32(4),
+                                            rate={"MM": np.float32(0.5), "ML": 0.01, "MG": np.int64(0)})  # fmt: skip
+    plain = SimulationConfig.from_overrides(n_members=6, attendance=0.75, baseline_mean=80.5, early_sessions=4, rate={"MM": 0.5, "ML": 0.01, "MG": 0})
+    assert given == plain and json.dumps(given.to_dict()) == json.dumps(plain.to_dict())
+    assert type(given.design.attendance) is float and type(given.design.n_members) is int and type(given.rupture.rate["MG"]) is int
+    assert simulate(given, seed=3).equals(simulate(plain, seed=3))
+    signatures = {k: tuple(np.float32(x) for x in v) for k, v in SimulationConfig().rupture.signatures.items()}
+    assert json.dumps(SimulationConfig.from_overrides(signatures=signatures).to_dict())
+    dimensions = SimulationConfig.from_overrides(dimensions={"A": {"visible": True, "marginalised": np.float32(0.5)}}).culture.dimensions
+    assert type(dimensions["A"]["marginalised"]) is float
+    for bad in (np.bool_(True), True, "0.5", np.float64("nan")):
+        with pytest.raises(GQConfigError, match="GroupDesign.attendance"):
+            SimulationConfig.from_overrides(attendance=bad)
+
+
+@pytest.mark.parametrize("part, kind", [("design", "GroupDesign"), ("outcome", "OutcomeModel"), ("culture", "CultureModel")])
+def test_a_part_of_the_wrong_type_is_refused_at_construction(part, kind):
+    with pytest.raises(GQConfigError, match=rf"^{part}=.*expected a {kind}.*SimulationConfig.from_dict"):
+        SimulationConfig(**{part: {"n_members": 6}})
+    with pytest.raises(GQConfigError, match=rf"^{part}="):
+        SimulationConfig(**{part: None})
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        ({"feedback_cohort": "fb", "n_groups": 2}, "feedback_cohort"),
+        ({"cohort": "c", "n_groups": 10}, "n_groups"),
+        ({"cohort": "c", "seed": 1}, "seed"),
+        ({"cohort": "c", "culture_groups": 40}, "culture_groups"),
+        ({"n_groups": 2, "culture_groups": 0}, "culture_groups"),
+    ],
+)
+def test_calibration_report_refuses_contradictory_arguments(kwargs, parameter):
+    small = simulate(n_groups=2, seed=1)
+    kwargs = {k: small if v in ("c", "fb") else v for k, v in kwargs.items()}
+    with pytest.raises(GQConfigError) as info:
+        calibration_report(**kwargs)
+    assert info.value.parameter == parameter

@@ -293,3 +293,14 @@ def test_every_argument_is_checked_before_the_work(monkeypatch, arms, kwargs, na
     monkeypatch.setattr(trial_module, "_unit", refuse)
     with pytest.raises(GQConfigError, match=name):
         trial(arms, **{"progress": False, **kwargs})
+
+
+@pytest.mark.parametrize("strict", [{"reliable_change": 20.0}, {"outcome__reliable_change": 20.0}])
+def test_arms_that_differ_in_reliable_change_are_refused(monkeypatch, strict):
+    """Reliable change defines the outcome the arms are compared on, so it is one for the whole trial."""
+    monkeypatch.setattr(trial_module, "_unit", refuse)
+    with pytest.raises(GQConfigError, match=r"arms\['strict'\]\.reliable_change=20\.0 is not allowed: expected .*14\.0"):
+        trial({"usual": {}, "strict": strict}, n_groups=2, progress=False)
+    monkeypatch.undo()
+    t = trial({"usual": {}, "strict": {"feedback": True}}, n_groups=2, seed=1, progress=False, reliable_change=20.0)
+    assert t.reliable_change == 20.0

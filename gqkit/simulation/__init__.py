@@ -50,6 +50,9 @@ __all__ = [
 ]
 
 
+MODEL_SCALE = (1, 7)
+"""The answer scale the model works on; :func:`simulate` refuses an instrument on another."""
+
 MAX_GROUPS = 50_000
 """The most groups one call simulates (10,000 groups of 8 x 16 take about 1.2 GB)."""
 
@@ -88,7 +91,11 @@ def simulate(
         (:class:`ProgressModel`) reach the leader.
     instrument : Instrument, optional
         The item key members answer (e.g. a licensed key from :meth:`Instrument.from_csv`);
-        default :meth:`Instrument.default`.
+        default :meth:`Instrument.default`. Its answers must run from 1 to 7
+        (``response_range`` (1, 7)): the model's levels, severities, item noise and the
+        detection rules' thresholds are 1-7 answer points, calibrated there, and mapping
+        them onto another range would change what they mean. So an instrument on another
+        scale is refused, not rescaled (nor its answers cut to its range).
     **overrides
         Parameters changed by name, e.g. ``n_members=6`` (see
         :meth:`SimulationConfig.with_overrides`).
@@ -100,8 +107,8 @@ def simulate(
     Raises
     ------
     GQConfigError
-        For any argument or override out of range, or a scripted rupture that does not fit
-        the group.
+        For any argument or override out of range, a scripted rupture that does not fit
+        the group, or an ``instrument`` whose answers do not run from 1 to 7.
 
     Examples
     --------
@@ -137,5 +144,8 @@ def simulate(
         if not isinstance(r, Rupture):
             raise GQConfigError("ruptures", r, "a sequence of gqkit.Rupture")
     instrument = instrument_or_default(instrument)
+    if instrument.response_range != MODEL_SCALE:
+        raise GQConfigError("instrument", f"Instrument with answers {instrument.response_range[0]} to {instrument.response_range[1]}",
+                            "an item key answered on the 1-7 scale the model's parameters are calibrated on (response_range=(1, 7))")  # fmt: skip
     result = run(cfg, seeds, instrument, ruptures, rule, share)
     return build(result, cfg, seeds, rule.name, instrument)

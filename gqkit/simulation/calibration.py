@@ -34,12 +34,14 @@ Every statistic is computed as a researcher with real data could compute it:
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..effect_sizes import hedges_g, odds_ratio
+from ..errors import GQConfigError
 from ..scoring import alpha_array
 from .cohort import Cohort
 from .microaggressions import addressed_share, alliance_gap
@@ -276,33 +278,42 @@ def calibration_statistics(cohort: Cohort, feedback_cohort: Cohort | None = None
     return values
 
 
-def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | None = None, *, n_groups: int = 1000, seed: int = 2026,
-                       culture_groups: int | None = None) -> pd.DataFrame:  # fmt: skip
+def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | None = None, *, n_groups: int | None = None,
+                       seed: int | None = None, culture_groups: int | None = None) -> pd.DataFrame:  # fmt: skip
     """Target vs achieved, on the given cohorts or on fresh default simulations.
 
-    Without cohorts, simulates ``n_groups`` default groups twice on the same ``seed``:
-    feedback off and feedback on, and ``culture_groups`` (default ``4 * n_groups``) groups
-    without feedback for the microaggression rows.
+    Either pass ``cohort`` (and optionally ``feedback_cohort``), or let the report simulate:
+    ``n_groups`` default groups twice on the same ``seed``, feedback off and feedback on, and
+    ``culture_groups`` groups without feedback for the microaggression rows. The two ways do
+    not mix: arguments that only the other way would use are refused, not ignored.
 
     Parameters
     ----------
     cohort : Cohort, optional
-        A simulation without feedback; default: simulate one. When given, ``n_groups``,
-        ``seed`` and ``culture_groups`` are not used and the microaggression rows use it.
+        A simulation without feedback; default: simulate one. When given, the
+        microaggression rows use it too.
     feedback_cohort : Cohort, optional
-        The same seeds with feedback on (without it and with a given ``cohort``, the
-        feedback rows are NaN); replaced by a fresh one when ``cohort`` is not given.
-    n_groups : int, default 1000
-        Groups per fresh simulation (keyword only).
-    seed : int, default 2026
-        Seed of the fresh simulations (keyword only).
+        The same seeds as ``cohort``, with feedback on (without it the feedback rows are
+        NaN); only with ``cohort``.
+    n_groups : int, optional
+        Groups per fresh simulation, default 1000; only without ``cohort`` (keyword only).
+    seed : int, optional
+        Seed of the fresh simulations, default 2026; only without ``cohort`` (keyword only).
     culture_groups : int, optional
-        Groups of the fresh cohort for the microaggression rows; default ``4 * n_groups``.
+        Groups of the fresh cohort for the microaggression rows, default ``4 * n_groups``;
+        only without ``cohort`` (keyword only).
 
     Returns
     -------
     DataFrame
         statistic, target, low, high, achieved, ok (achieved within [low, high]), source.
+
+    Raises
+    ------
+    GQConfigError
+        If ``feedback_cohort`` comes without ``cohort``, if ``n_groups``, ``seed`` or
+        ``culture_groups`` come with ``cohort``, if a cohort is not a :class:`Cohort`, or
+        if a value is out of range.
 
     Examples
     --------
@@ -311,13 +322,28 @@ def calibration_report(cohort: Cohort | None = None, feedback_cohort: Cohort | N
     >>> list(report.columns)
     ['statistic', 'target', 'low', 'high', 'achieved', 'ok', 'source']
     """
+    for name, given in (("cohort", cohort), ("feedback_cohort", feedback_cohort)):
+        if given is not None and not isinstance(given, Cohort):
+            raise GQConfigError(name, type(given).__name__, "None or a Cohort, as gqkit.simulate returns it")
     if cohort is None:
-        from . import simulate
+        from . import MAX_GROUPS, simulate
 
+        if feedback_cohort is not None:
+            raise GQConfigError("feedback_cohort", type(feedback_cohort).__name__, "None without cohort: it is compared with the cohort "
+                                "simulated on its seeds, so pass that as cohort (or neither, to simulate both)")  # fmt: skip
+        n_groups = 1000 if n_groups is None else n_groups
+        seed = 2026 if seed is None else seed
+        for name, value in (("n_groups", n_groups), ("culture_groups", culture_groups)):  # before the long work
+            if not (value is None or isinstance(value, numbers.Integral) and not isinstance(value, bool) and 1 <= value <= MAX_GROUPS):
+                raise GQConfigError(name, value, f"a whole number from 1 to {MAX_GROUPS:,}")
+        culture_groups = 4 * n_groups if culture_groups is None else culture_groups
         cohort = simulate(n_groups=n_groups, seed=seed, feedback=False)
         feedback_cohort = simulate(n_groups=n_groups, seed=seed, feedback=True)
-        culture_cohort = simulate(n_groups=culture_groups or 4 * n_groups, seed=seed, feedback=False)
+        culture_cohort = simulate(n_groups=culture_groups, seed=seed, feedback=False)
     else:
+        for name, value in (("n_groups", n_groups), ("seed", seed), ("culture_groups", culture_groups)):
+            if value is not None:
+                raise GQConfigError(name, value, "None when cohort is given: it only sets the report's own simulations, which a given cohort replaces")
         culture_cohort = None
     achieved = calibration_statistics(cohort, feedback_cohort, culture_cohort=culture_cohort)
     report = TARGETS.copy()

@@ -12,8 +12,9 @@ import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
+import numpy as np
 import pandas as pd
 
 from ..errors import GQConfigError
@@ -63,6 +64,16 @@ therapy group has 100 members, and 1,000 weekly sessions are 19 years); member i
 two digits."""
 
 
+def _number(value: object) -> TypeGuard[float]:
+    """A real number (numpy's too), but not a bool; typed as a float, which it behaves as."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _plain(value: numbers.Real) -> int | float:
+    """The plain Python int or float of a checked number, so configs stay JSON-ready and compare equal."""
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
 def _finite(value: float) -> bool:
     try:
         return math.isfinite(value)
@@ -71,7 +82,11 @@ def _finite(value: float) -> bool:
 
 
 class _Validated:
-    """Fills dict defaults, then checks every field against its metadata on construction."""
+    """Fills dict defaults, then checks every field against its metadata on construction.
+
+    Numbers may be any real number (numpy's too, not bools); they are stored as plain Python
+    ints and floats.
+    """
 
     DICT_DEFAULTS: ClassVar[dict[str, dict[str, float | tuple[float, ...]]]] = {}
     if TYPE_CHECKING:  # every subclass is a dataclass; this lets dataclasses.fields(self) type-check
@@ -92,20 +107,22 @@ class _Validated:
                 ok, expected = _CHECKS[check]
                 values = value.values() if isinstance(value, dict) else [value]
                 for v in values:
-                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v) or not ok(v):
+                    if not _number(v) or not _finite(v) or not ok(v):
                         raise GQConfigError(name, value, expected)
+                plain = {k: _plain(v) for k, v in value.items()} if isinstance(value, dict) else _plain(value)
+                object.__setattr__(self, f.name, plain)
             elif check == "bool":
                 if not isinstance(value, bool):
                     raise GQConfigError(name, value, "True or False")
             elif check == "signature":
                 valid = all(isinstance(v, (tuple, list)) and len(v) == len(QUALITIES) and all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v) for v in value.values())
+                    _number(x) and _finite(x) for x in v) for v in value.values())
                 if not valid:
                     raise GQConfigError(name, value, f"one ({', '.join(QUALITIES)}) triple of numbers per rupture type")
                 object.__setattr__(self, f.name, {k: tuple(float(x) for x in v) for k, v in value.items()})
             elif check in _INT_RANGES:
                 low, high = _INT_RANGES[check]
-                if not (isinstance(value, numbers.Integral) and not isinstance(value, bool) and low <= int(value) <= high):
+                if not (isinstance(value, numbers.Integral) and _number(value) and low <= int(value) <= high):
                     raise GQConfigError(name, value, f"a whole number from {low} to {high:,}")
                 object.__setattr__(self, f.name, int(value))
         self._check_more()
@@ -527,7 +544,7 @@ class CultureModel(_Validated):
             ok_label = isinstance(label, str) and label.strip() == label and 0 < len(label) <= 40 and label.isprintable() and ";" not in label
             ok_spec = isinstance(spec, dict) and set(spec) == {"visible", "marginalised"} and isinstance(spec["visible"], bool)
             share = spec.get("marginalised") if isinstance(spec, dict) else None
-            ok_share = isinstance(share, (int, float)) and not isinstance(share, bool) and _finite(share) and 0 <= share <= 1
+            ok_share = _number(share) and _finite(share) and 0 <= share <= 1
             if not (ok_label and ok_spec and ok_share):
                 raise GQConfigError(f"CultureModel.dimensions[{label!r}]", spec, expected)
         object.__setattr__(self, "dimensions", {k: {"visible": v["visible"], "marginalised": float(v["marginalised"])} for k, v in dims.items()})
@@ -713,6 +730,12 @@ class SimulationConfig(_Validated):
         Share (0-1) of groups run with feedback, when :func:`gqkit.simulate` is not told
         (its ``feedback=None``).
 
+    Raises
+    ------
+    GQConfigError
+        If a part is not an instance of its class (e.g. a dict given for ``design``; see
+        :meth:`from_dict`), or ``feedback_share`` is not a share.
+
     Examples
     --------
     >>> cfg = SimulationConfig()
@@ -733,6 +756,17 @@ class SimulationConfig(_Validated):
     feedback_share: float = _p(0.0, "share of groups run with feedback on (0 = none; 1 = all)", "share")
 
     PARTS = ("design", "relationship", "rupture", "therapist", "repair", "outcome", "progress", "culture")
+    KINDS: ClassVar[dict[str, type]] = {"design": GroupDesign, "relationship": RelationshipModel, "rupture": RuptureModel,
+                                        "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel,
+                                        "progress": ProgressModel, "culture": CultureModel}  # fmt: skip
+    """The class of each part."""
+
+    def _check_more(self) -> None:
+        for part, kind in self.KINDS.items():
+            value = getattr(self, part)
+            if not isinstance(value, kind):
+                raise GQConfigError(part, value, f"a {kind.__name__}, e.g. {kind.__name__}(); for a dict of parameters, {kind.__name__}(**values), "
+                                    "or SimulationConfig.from_dict for a whole configuration")  # fmt: skip
 
     def with_overrides(self, **overrides: Any) -> SimulationConfig:
         """A copy with parameters changed by name, e.g. ``n_members=6`` or ``persistence=0.8``.
@@ -755,7 +789,8 @@ class SimulationConfig(_Validated):
         Raises
         ------
         GQConfigError
-            For an unknown or ambiguous name, or a value out of range.
+            For an unknown name, an ambiguous one (the message lists the ``part__name``
+            spellings to choose from), or a value out of range.
 
         Examples
         --------
@@ -772,7 +807,10 @@ class SimulationConfig(_Validated):
             if part and part not in self.PARTS:
                 raise GQConfigError(key, value, f"a parameter name, or part__name with a part among {', '.join(self.PARTS)}")
             owners = [part] if part else [p for p in self.PARTS if name in {f.name for f in dataclasses.fields(getattr(self, p))}]
-            if len(owners) != 1 or name not in {f.name for f in dataclasses.fields(getattr(self, owners[0]))}:
+            if len(owners) > 1:
+                choices = " or ".join(f"{p}__{name}" for p in owners)
+                raise GQConfigError(key, value, f"a name in one part only; {name!r} is ambiguous (in {' and '.join(owners)}), so write {choices}")
+            if not owners or name not in {f.name for f in dataclasses.fields(getattr(self, owners[0]))}:
                 raise GQConfigError(key, value, "the name of a simulation parameter (see gqkit.simulation.describe_defaults())")
             changes.setdefault(owners[0], {})[name] = value
         parts = {p: dataclasses.replace(getattr(self, p), **kw) for p, kw in changes.items()}
@@ -822,9 +860,7 @@ class SimulationConfig(_Validated):
         GQConfigError
             Naming the part or ``part.parameter`` that is missing, unknown or out of range.
         """
-        kinds = {"design": GroupDesign, "relationship": RelationshipModel, "rupture": RuptureModel,
-                 "therapist": TherapistModel, "repair": RepairModel, "outcome": OutcomeModel, "progress": ProgressModel,
-                 "culture": CultureModel}  # fmt: skip
+        kinds = cls.KINDS
         top = [f.name for f in dataclasses.fields(cls) if f.name not in cls.PARTS]
         _exact_keys("config", data, [*cls.PARTS, *top])
         for p in cls.PARTS:

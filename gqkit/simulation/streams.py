@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import GQConfigError
+
 __all__ = ["Draw", "draw_streams", "group_seeds", "stream_seed"]
 
 
@@ -32,15 +34,27 @@ class Draw:
     shape : tuple of int
         The shape of one group's array (the group axis is added by :func:`draw_streams`).
     kind : {"uniform", "normal"}, default "uniform"
-        ``"uniform"`` on [0, 1) or ``"normal"`` (standard normal). Any other value draws
-        uniform numbers: it is not checked.
+        ``"uniform"`` on [0, 1) or ``"normal"`` (standard normal).
     dtype : {numpy.float64, numpy.float32}, default numpy.float64
         float32 for the large item-level arrays.
+
+    Raises
+    ------
+    GQConfigError
+        If ``kind`` is not one of :data:`KINDS`.
     """
 
     shape: tuple[int, ...]
     kind: str = "uniform"
     dtype: type = np.float64
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise GQConfigError("Draw.kind", self.kind, " or ".join(repr(k) for k in KINDS))
+
+
+KINDS = ("uniform", "normal")
+"""The distributions a :class:`Draw` can ask for."""
 
 
 def group_seeds(seed: int | np.random.SeedSequence | None, n_groups: int) -> list[np.random.SeedSequence]:
