@@ -40,6 +40,7 @@ __all__ = [
     "check_mystery_member",
     "check_pb_score",
     "check_rci",
+    "check_recall_gap",
     "example_member",
     "mystery_group",
 ]
@@ -55,7 +56,15 @@ EXAMPLE_ANSWERS = {
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on one answer: ``correct`` is None while nothing was answered."""
+    """The verdict on one answer: ``correct`` is None while nothing was answered.
+
+    Parameters
+    ----------
+    correct : bool or None
+        True when the answer is right, False when not, None while nothing was answered.
+    message : str
+        What to tell the learner.
+    """
 
     correct: bool | None
     message: str
@@ -73,7 +82,13 @@ class Feedback:
 
 
 def example_member(missing: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The example member's responses (tidy), optionally with some items left unanswered."""
+    """The example member's responses (tidy), optionally with some items left unanswered.
+
+    Parameters
+    ----------
+    missing : tuple of str
+        Item ids left unanswered.
+    """
     frame = pd.DataFrame(
         {
             "group": "example",
@@ -168,6 +183,11 @@ def _parse_codes(answer: object) -> tuple[str | None, str | None]:
 def check_pb_score(answer: float | None) -> Feedback:
     """Exercise: the example member's Positive Bonding subscale score, computed by hand.
 
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+
     Examples
     --------
     >>> bool(check_pb_score(1.0))
@@ -185,6 +205,13 @@ def check_missing_facet(answer: str | tuple[str, str] | None, skipped: str = "gq
     Accepts the scale and the level as codes or names, in any case, spacing or hyphenation:
     ``"PW ML"``, ``"PW-ML"``, ``"pw x ml"``, ``("PW", "member-leader")`` or
     ``"Positive Working, member–leader"``.
+
+    Parameters
+    ----------
+    answer : str or (str, str) or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    skipped : str
+        The item the member skips.
     """
     if _unanswered(answer):
         return Feedback(None, "replace None with a scale and level, e.g. 'NR MG'.")
@@ -203,7 +230,17 @@ def check_missing_facet(answer: str | tuple[str, str] | None, skipped: str = "gq
 
 
 def check_rci(answer: float | None, sd: float = 1.0, reliability: float = 0.90) -> Feedback:
-    """Exercise: the smallest reliable change for a score with this SD and reliability."""
+    """Exercise: the smallest reliable change for a score with this SD and reliability.
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    sd : float
+        The norm SD of the score.
+    reliability : float
+        The score's reliability.
+    """
     truth = rci(sd, reliability)
     return _check_number(answer, truth, 2, "use 1.96 * sqrt(2) * SD * sqrt(1 - reliability), two decimals.")
 
@@ -220,7 +257,13 @@ def _mystery_truth() -> pd.Series:
 
 
 def check_mystery_level(answer: str | None) -> Feedback:
-    """Exercise: at which level (MM, ML or MG) is the mystery group's rupture? Code or name, any case."""
+    """Exercise: at which level (MM, ML or MG) is the mystery group's rupture? Code or name, any case.
+
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    """
     if _unanswered(answer):
         return Feedback(None, "replace None with 'MM', 'ML' or 'MG'.")
     truth = _mystery_truth()["level"]
@@ -233,7 +276,13 @@ def check_mystery_level(answer: str | None) -> Feedback:
 
 
 def check_mystery_member(answer: int | str | None) -> Feedback:
-    """Exercise: which member is strained? Accepts 4, '4', 'm04', 'M4' or 'member 4'."""
+    """Exercise: which member is strained? Accepts 4, '4', 'm04', 'M4' or 'member 4'.
+
+    Parameters
+    ----------
+    answer : int or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    """
     if _unanswered(answer):
         return Feedback(None, "replace None with a member number or id, e.g. 2 or 'm02'.")
     truth = _mystery_truth()["member"]
@@ -248,7 +297,17 @@ def check_mystery_member(answer: int | str | None) -> Feedback:
 
 
 def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule: Rule | None = None) -> Feedback:
-    """Exercise (notebook 03): event-level recall of the change alert on the ``course`` data."""
+    """Exercise (notebook 03): event-level recall of the change alert on the ``course`` data.
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    cohort : Cohort, optional
+        Default: ``load_example("course")``.
+    rule : Rule, optional
+        Default: ``ChangeAlert()``.
+    """
     from .detect import ChangeAlert
     from .evaluate import evaluate
     from .examples import load_example
@@ -261,7 +320,15 @@ def check_event_recall(answer: float | None, cohort: Cohort | None = None, rule:
 
 
 def check_recall_gap(answer: float | None, cohort: Cohort | None = None) -> Feedback:
-    """Exercise (notebook 03): the V-episode's event-level recall minus its session-level recall on ``course``."""
+    """Exercise (notebook 03): the V-episode's event-level recall minus its session-level recall on ``course``.
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    cohort : Cohort, optional
+        Default: ``load_example("course")``.
+    """
     from .detect import VEpisode
     from .evaluate import evaluate, pointwise
     from .examples import load_example
@@ -274,28 +341,53 @@ def check_recall_gap(answer: float | None, cohort: Cohort | None = None) -> Feed
                          "without an alert counts as a miss.")  # fmt: skip
 
 
+def _rupture_rules() -> list[Rule]:
+    """Every built-in rule that looks for ruptures, at its defaults, in the order of :data:`gqkit.detect.RULES`."""
+    from .detect import RULES
+
+    return [cls() for cls in RULES.values() if cls.finds_ruptures]
+
+
+def _rule_names(rules: list[Rule]) -> dict[str, str]:
+    """How a learner may name each rule -> its name: 'v_episode', 'VEpisode', 'V-episode', 'change alert', 'ChangeAlert' ..."""
+    names = {}
+    for r in rules:
+        for alias in (r.name, type(r).__name__, f"{r.name} alert", f"{r.name} rule"):
+            names["".join(_tokens(alias))] = r.name
+    return names
+
+
 def check_best_mg_rule(answer: str | None) -> Feedback:
-    """Exercise (notebook 03): which built-in rule (at its defaults) finds most member-group ruptures in ``course``?"""
-    from . import detect
+    """Exercise (notebook 03): which built-in rule (at its defaults) finds most member-group ruptures in ``course``?
+
+    The rules are those of :data:`gqkit.detect.RULES` that look for ruptures, named by their
+    name or class, in any case or spacing.
+
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+
+    Examples
+    --------
+    >>> check_best_mg_rule(None).correct is None
+    True
+    """
     from .evaluate import evaluate
     from .examples import load_example
 
     if _unanswered(answer):
         return Feedback(None, "replace None with a rule name, e.g. 'change'.")
-    rules = [detect.StatusAlert(), detect.ChangeAlert(), detect.VEpisode(), detect.SuddenLoss(), detect.GroupDrop(), detect.DyadDrop()]
-    names = {}
-    for r in rules:  # 'v_episode', 'VEpisode', 'V-episode', 'change alert', 'ChangeAlert' ...
-        for alias in (r.name, type(r).__name__, f"{r.name} alert", f"{r.name} rule"):
-            names["".join(_tokens(alias))] = r.name
-    given = names.get("".join(_tokens(answer)))
+    rules = _rupture_rules()
+    given = _rule_names(rules).get("".join(_tokens(answer)))
     if given is None:
         return Feedback(False, f"answer with a rule name ({', '.join(r.name for r in rules)}), not {answer!r}.")
     cohort = load_example("course")
     scores = cohort.scores()
     recall = {r.name: evaluate(cohort, r.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"] for r in rules}
     best = max(recall, key=recall.__getitem__)
-    if given == best:
-        return Feedback(True, f"{best} finds {recall[best]:.0%} of the member-group ruptures.")
+    if recall[given] == recall[best]:  # a tie: either is right
+        return Feedback(True, f"{given} finds {recall[given]:.0%} of the member-group ruptures.")
     return Feedback(False, "evaluate each rule on load_example('course') and compare the recall in the ('level', 'MG') row.")
 
 
@@ -313,6 +405,13 @@ def check_unresolved_members(answer: int | None, cohort: Cohort | None = None) -
 
     Open means neither ended by a repair nor faded on its own; read it from the members table
     (``n_ruptures``, ``n_repaired``, ``n_faded``).
+
+    Parameters
+    ----------
+    answer : int or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    cohort : Cohort, optional
+        Default: :func:`repair_cohort`.
     """
     if _unanswered(answer):
         return Feedback(None, "replace None with a number of members and run the cell again.")
@@ -345,6 +444,13 @@ def check_definition_gap(answer: str | None, cohort: Cohort | None = None) -> Fe
 
     The answer names the definition (``"attempt"`` or ``"resolved"``) under which the gap in
     mean OQ change between unrepaired and repaired members is larger.
+
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    cohort : Cohort, optional
+        Default: :func:`repair_cohort`.
     """
     if _unanswered(answer):
         return Feedback(None, "replace None with 'attempt' or 'resolved'.")
@@ -368,6 +474,11 @@ def check_early_repair(answer: float | None) -> Feedback:
     With the explorer's defaults (a member-leader withdrawal of severity 2.0 at session 5,
     repair quality 0.8): the member's OQ at the last session with the repair at session 12
     minus with the repair at session 6, one decimal.
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
     """
     from .repair import repair_contrast
 
@@ -384,7 +495,13 @@ _FEEDBACK_SUBGROUPS = ("not on track", "on track", "ruptured", "never ruptured")
 
 
 def feedback_box_trial(**settings: Any):  # -> gqkit.Trial
-    """Notebook 05's trial in a box: 100 groups per arm, feedback off vs on, seed 1 (cached)."""
+    """Notebook 05's trial in a box: 100 groups per arm, feedback off vs on, seed 1 (cached).
+
+    Parameters
+    ----------
+    **settings
+        Settings shared by both arms (as for :func:`gqkit.trial`), e.g. ``commitment=0.0``.
+    """
     key = tuple(sorted(settings.items()))
     if key not in _FEEDBACK_TRIALS:
         from .trials import trial
@@ -406,6 +523,11 @@ def check_feedback_subgroup(answer: str | None) -> Feedback:
     """Exercise (notebook 05): which subgroup gains most from feedback (largest Hedges g of change)?
 
     Computed from :func:`feedback_box_trial`; the answer is a subgroup name of ``trial.effects``.
+
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer; None (or empty text) while nothing was answered.
     """
     if _unanswered(answer):
         return Feedback(None, f"replace None with one of {', '.join(repr(s) for s in _FEEDBACK_SUBGROUPS)}.")
@@ -425,6 +547,13 @@ def check_commitment_effect(answer: float | None, commitment: float = 0.0) -> Fe
     """Exercise (notebook 05): Hedges g of change for not-on-track members when therapists' commitment is near 0.
 
     The trial in a box (:func:`feedback_box_trial`) with ``commitment=0.0``, two decimals.
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    commitment : float
+        The therapists' mean commitment to measurement-based care in the trial.
     """
     t = feedback_box_trial(commitment=commitment)
     return _check_number(answer, _g(t, "not on track"), 2,
@@ -458,6 +587,13 @@ def culture_cohort() -> Cohort:
 def check_unaddressed_share(answer: float | None, cohort: Cohort | None = None) -> Feedback:
     """Exercise (notebook 06): the share of the cohort's microaggressions the leader never addressed, two decimals.
 
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    cohort : Cohort, optional
+        Default: :func:`culture_cohort`.
+
     Examples
     --------
     >>> check_unaddressed_share(None).correct is None
@@ -479,6 +615,11 @@ def check_shamed_role(answer: str | None) -> Feedback:
     each role, the bond with the group at the end with ``response="shaming"`` minus with
     ``response="addressed"`` (:func:`gqkit.culture.scenario`); the answer is the role with the
     largest drop: ``"target"``, ``"source"`` (the member who made the remark) or ``"bystander"``.
+
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer; None (or empty text) while nothing was answered.
 
     Examples
     --------
@@ -508,6 +649,13 @@ def check_addressing_facet(answer: str | None, value: float = 0.95) -> Feedback:
     With the leader deciding (:func:`gqkit.culture.scenario` with ``response=None``), each of
     humility, comfort and opportunities in turn at ``value``, the others at their start.
 
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    value : float
+        The value each facet is raised to, alone.
+
     Examples
     --------
     >>> check_addressing_facet(None).correct is None
@@ -530,3 +678,192 @@ def check_addressing_facet(answer: str | None, value: float = 0.95) -> Feedback:
                               "it decides whether the leader takes the moment up at all.")  # fmt: skip
     return Feedback(False, f"at {value} {given} gets {shares[given]:.0%} addressed. Leave the response to the leader, move one facet "
                            "at a time and read the share addressed above the table.")  # fmt: skip
+
+
+# --- notebook 07: research sandbox ----------------------------------------------------------
+__all__ += ["check_level_recall_gap", "check_own_threshold", "check_peeking"]
+
+
+def _research() -> Cohort:
+    from .examples import load_example
+
+    return load_example("research")
+
+
+_OWN_SWEEPS: dict[tuple, tuple[Rule, Cohort | None, pd.DataFrame]] = {}  # the sweeps check_own_threshold ran, by rule, values and scope
+
+
+def check_own_threshold(answer: float | None, rule: Rule, *, cohort: Cohort | None = None, param: str | None = None,
+                        values: list[float] | None = None, target: float = 0.5) -> Feedback:
+    """Exercise (notebook 07): which value of your rule's threshold finds at least ``target`` of the ruptures with the best precision?
+
+    The sweep of notebook 07: ``sweep_rule(rule, param, values, cohort, scope=...)``
+    (:func:`gqkit.sandbox_widgets.sweep_rule`), scored on the ruptures of the level the rule
+    claims (all ruptures when it claims none), window 0-3. The answer is one of the values
+    swept, written as a number (``0.65``, ``"0,65"``, ``".65"``).
+
+    Parameters
+    ----------
+    answer : number or None
+        The learner's choice.
+    rule : Rule
+        The rule swept, e.g. notebook 07's ``mine``.
+    cohort : Cohort, optional
+        Default: ``load_example("research")``.
+    param : str, optional
+        The parameter swept; default: the first of :func:`gqkit.sandbox_widgets.rule_params`.
+    values : list, optional
+        The values swept; default: :func:`gqkit.sandbox_widgets.sweep_values`.
+    target : float
+        The recall the choice must reach.
+
+    Examples
+    --------
+    >>> from gqkit.detect import ChangeAlert
+    >>> check_own_threshold(None, ChangeAlert()).correct is None
+    True
+    """
+    from .sandbox_widgets import _scopes, rule_params, sweep_rule, sweep_values
+
+    if _unanswered(answer):
+        return Feedback(None, "replace None with one of the values of the sweep, e.g. 1.0.")
+    param = param or next(iter(rule_params(rule)))
+    values = list(values) if values is not None else sweep_values(rule, param)
+    try:
+        given, percent = _as_number(answer)
+    except ValueError:
+        return Feedback(False, f"expected a number (one of the values swept: {', '.join(f'{v:g}' for v in values)}), got {answer!r}.")
+    near = [v for v in values if abs(v - given) <= 0.005 + 1e-9]
+    if percent or not near:
+        return Feedback(False, f"answer with one of the values of {param} swept: {', '.join(f'{v:g}' for v in values)}; not {answer!r}.")
+    scope = _scopes(rule)[-1]
+    key = (repr(rule), param, tuple(values), scope)
+    cached = _OWN_SWEEPS.get(key)
+    if cached is None or cached[0] != rule or cached[1] is not cohort:  # rule and cohort are kept with the sweep: no id is reused meanwhile
+        cached = _OWN_SWEEPS[key] = (rule, cohort, sweep_rule(rule, param, values, cohort or _research(), scope=scope).set_index("value"))
+    curve = cached[2]
+    reach = curve[curve["recall"] >= target]
+    where = "all ruptures" if scope == "overall" else f"the {LEVEL_NAMES[scope]} ruptures"
+    if reach.empty:
+        return Feedback(False, f"no value of {param} reaches a recall of {target:g} on {where}: the best is {curve['recall'].max():.2f}.")
+    best = reach["precision"].idxmax()
+    row = curve.loc[near[0]]
+    if near[0] == best:
+        return Feedback(True, f"{param} = {best:g} finds {row['recall']:.0%} of {where} with precision {row['precision']:.2f}; "
+                              "no other value that finds as many is right as often.")  # fmt: skip
+    if row["recall"] < target:
+        return Feedback(False, f"at {param} = {near[0]:g} the recall is {row['recall']:.2f}, below {target:g}: read the sweep's recall column.")
+    return Feedback(False, f"at {param} = {near[0]:g} the recall is {row['recall']:.2f} (enough) but the precision only {row['precision']:.2f}: "
+                           "another value that reaches the recall is right more often.")  # fmt: skip
+
+
+def _check_names() -> dict[str, str]:
+    """How a learner may name each conformance check of :data:`gqkit.rule_checks.CHECKS` -> its name."""
+    from .rule_checks import CHECKS
+
+    names = {}
+    for name in CHECKS:
+        words = " ".join(_tokens(name))
+        for alias in (words, words.rstrip("s"), f"{words} check", f"the {words} check", f"{words} test"):
+            names[" ".join(_tokens(alias))] = name
+    names.update({"causal": "causality", "not causal": "causality", "the rule is not causal": "causality", "causal check": "causality",
+                  "batch": "batch independence", "batch dependence": "batch independence", "edge case": "edge cases"})  # fmt: skip
+    return names
+
+
+def _failed_checks(rule: Rule) -> list[str]:
+    """The conformance checks ``rule`` fails, on :func:`gqkit.check_rule`'s default scores."""
+    from .rule_checks import CHECKS
+
+    scores = simulate(n_groups=3, seed=12).scores()
+    failed = []
+    for name, check in CHECKS.items():
+        try:
+            check(rule, scores)
+        except AssertionError:
+            failed.append(name)
+    return failed
+
+
+def check_peeking(answer: str | None, peeking: Rule, honest: Rule | None = None) -> Feedback:
+    """Exercise (notebook 07): which conformance check fails for a rule that peeks at later sessions, and not for its honest twin?
+
+    Runs every check of :data:`gqkit.rule_checks.CHECKS` on both rules (the scores
+    :func:`gqkit.check_rule` uses by default); the answer names a check that ``peeking`` fails
+    and ``honest`` passes, by its name in any case (``"causality"``, ``"the causality
+    check"``, ``"causal"``).
+
+    Parameters
+    ----------
+    answer : str or None
+        The learner's answer.
+    peeking : Rule
+        The rule that looks at later sessions (notebook 07: a change alert on centred averages).
+    honest : Rule, optional
+        The same rule made causal (a trailing average); default: none, so every check
+        ``peeking`` fails counts.
+
+    Examples
+    --------
+    >>> from gqkit.detect import ChangeAlert
+    >>> check_peeking(None, ChangeAlert()).correct is None
+    True
+    """
+    if _unanswered(answer):
+        return Feedback(None, "replace None with the name of a check, e.g. 'online'.")
+    names = _check_names()
+    given = names.get(" ".join(_tokens(answer)))
+    if given is None:
+        return Feedback(False, f"answer with the name of one check of check_rule ({', '.join(sorted(set(names.values())))}), not {answer!r}.")
+    failed = _failed_checks(peeking)
+    passed_by_honest = set(names.values()) - set(_failed_checks(honest)) if honest is not None else set(names.values())
+    caught = [name for name in failed if name in passed_by_honest]
+    if given in caught:
+        return Feedback(True, f"'{given}' fails: scores after a session changed alerts raised by then, so the rule used data it could not have had. "
+                              "The trailing average keeps the contract.")  # fmt: skip
+    if given in failed:
+        return Feedback(False, f"'{given}' fails for the honest twin too, so it is not what peeking breaks.")
+    if not caught:
+        return Feedback(False, "neither rule fails a check that the other passes: did you pass the centred rule first?")
+    return Feedback(False, f"'{given}' passes for the peeking rule. Run check_rule on it and read which check it names.")
+
+
+def check_level_recall_gap(answer: float | None, rule: Rule, *, builtin: Rule | None = None, cohort: Cohort | None = None) -> Feedback:
+    """Exercise (notebook 07): your rule's recall among the ruptures of its level minus a built-in's watching the same facets.
+
+    On ``research`` (window 0-3), from :func:`gqkit.evaluate.evaluate`'s row for the level
+    ``rule`` claims; the built-in is by default the change alert watching the same scales at
+    the same level, at its defaults. Two decimals; a share may come as a percentage.
+
+    Parameters
+    ----------
+    answer : number or None
+        The learner's answer (negative when the built-in finds more).
+    rule : Rule
+        A rule that claims a level (notebook 07: ``mine``, at member-group).
+    builtin : Rule, optional
+        The rule to compare with; default ``ChangeAlert(level=rule.level, scales=rule.scales)``.
+    cohort : Cohort, optional
+        Default: ``load_example("research")``.
+
+    Examples
+    --------
+    >>> from gqkit.detect import ChangeAlert
+    >>> check_level_recall_gap(None, ChangeAlert(level="MG")).correct is None
+    True
+    """
+    from .detect import ChangeAlert
+    from .evaluate import evaluate
+
+    if _unanswered(answer):
+        return Feedback(None, "replace None with your answer and run the cell again.")
+    level = getattr(rule, "level", "all")
+    if level not in LEVELS:
+        return Feedback(False, "this exercise needs a rule that watches one level (MM, ML or MG) and claims it.")
+    builtin = builtin or ChangeAlert(level=level, scales=rule.scales)  # type: ignore[attr-defined]  # a rule with a level has scales
+    cohort = cohort or _research()
+    scores = cohort.scores()
+    recall = [evaluate(cohort, r.detect(scores)).set_index(["scope", "key"]).loc[("level", level), "recall"] for r in (rule, builtin)]
+    return _check_number(answer, recall[0] - recall[1], 2,
+                         f"evaluate each rule on research and subtract the recall in the ('level', '{level}') rows: yours minus the built-in's.",
+                         share=True)  # fmt: skip

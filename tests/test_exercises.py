@@ -1,6 +1,7 @@
 """The notebooks' check functions accept right answers and reject wrong ones."""
 
 import numpy as np
+import pytest
 
 from gqkit import Instrument, rci
 from gqkit.exercises import EXAMPLE_ANSWERS, check_missing_facet, check_pb_score, check_rci, example_member
@@ -229,7 +230,8 @@ def test_rules_by_name_or_class():
 
     course = load_example("course")
     scores = course.scores()
-    rules = [detect.StatusAlert(), detect.ChangeAlert(), detect.VEpisode(), detect.SuddenLoss(), detect.GroupDrop(), detect.DyadDrop()]
+    rules = [cls() for cls in detect.RULES.values() if cls.finds_ruptures]  # the registry, as the check reads it
+    assert {r.name for r in rules} == {name for name, cls in detect.RULES.items() if cls.finds_ruptures} and "sudden_gain" not in {r.name for r in rules}
     recall = {r.name: evaluate(course, r.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"] for r in rules}
     classes = {r.name: type(r).__name__ for r in rules}
     name = max(recall, key=recall.get)
@@ -238,6 +240,8 @@ def test_rules_by_name_or_class():
     others = [n for n in recall if recall[n] < recall[name]]
     assert others and not any(check_best_mg_rule(n) for n in others) and not check_best_mg_rule(classes[others[0]])
     assert "not 'nonsense'" in check_best_mg_rule("nonsense").message
+    assert all(r.name in check_best_mg_rule("nonsense").message for r in rules)  # the names offered come from the registry
+    assert not check_best_mg_rule("sudden_gain") and not check_best_mg_rule("SuddenGain")  # gains are not ruptures
 
 
 def test_recall_gap_check_accepts_the_gap_and_rejects_zero():
@@ -250,3 +254,121 @@ def test_recall_gap_check_accepts_the_gap_and_rejects_zero():
     d = VEpisode().detect(course.scores())
     gap = evaluate(course, d).iloc[0]["recall"] - pointwise(course, d)["recall"]
     assert gap > 0.1 and check_recall_gap(round(gap, 2)) and not check_recall_gap(0.0) and check_recall_gap(None).correct is None
+
+
+# --- notebook 07: research sandbox -------------------------------------------------------------------
+
+def _below_own_mean(history, drop=1.0):
+    past = history[:-1][~np.isnan(history[:-1])]
+    if len(past) < 2 or np.isnan(history[-1]):
+        return np.nan
+    return (past.mean() - history[-1]) / drop
+
+
+def _smoothed_change():
+    """Notebook 07's change alert on three-session averages: centred (peeks at the next session) or trailing."""
+    import dataclasses
+    import warnings
+    from typing import ClassVar
+
+    from gqkit.detect import ChangeAlert
+
+    @dataclasses.dataclass(frozen=True, kw_only=True)
+    class SmoothedChange(ChangeAlert):
+        name: ClassVar[str] = "smoothed_change"
+        centred: bool = True
+
+        def evidence(self, panel):
+            x = panel.values
+            S = x.shape[1]
+            window = []
+            for d in (-1, 0, 1) if self.centred else (-2, -1, 0):
+                moved = np.full_like(x, np.nan)
+                moved[:, max(0, -d) : S - max(0, d)] = x[:, max(0, d) : S - max(0, -d)]
+                window.append(moved)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                smooth = np.where(np.isnan(x), np.nan, np.nanmean(window, axis=0))
+            return super().evidence(dataclasses.replace(panel, values=smooth))
+
+    return SmoothedChange(), SmoothedChange(centred=False)
+
+
+def test_own_threshold_check_takes_the_best_precision_among_values_that_reach_the_recall():
+    from gqkit import simulate
+    from gqkit.detect import FunctionRule
+    from gqkit.exercises import check_own_threshold
+    from gqkit.sandbox_widgets import sweep_rule, sweep_values
+
+    mine = FunctionRule(func=_below_own_mean, scales=("PB",), level="MG", label="below_own_mean")
+    cohort = simulate(n_groups=30, seed=4)
+    drops = sweep_values(mine, "drop")
+    curve = sweep_rule(mine, "drop", drops, cohort, scope="MG").set_index("value")  # the rule claims MG: scored on MG ruptures
+    target = float(curve["recall"].median())  # a target some values reach and others do not
+    reach = curve[curve["recall"] >= target]
+    best = reach["precision"].idxmax()
+    check = lambda answer, **kw: check_own_threshold(answer, mine, cohort=cohort, target=target, **kw)  # noqa: E731
+    for right in (best, f"{best:g}", f"{best:g}".replace(".", ","), f" {best:g} ", best + 0.004):
+        assert check(right), right
+    assert "precision" in check(best).message and "member-group" in check(best).message
+    short = curve[curve["recall"] < target].index
+    assert len(short) and all(not check(v) and "below" in check(v).message for v in short)
+    others = [v for v in reach.index if v != best]
+    assert others and all(not check(v) and "another value" in check(v).message for v in others)
+    for wrong in (best + 0.01, f"{100 * best:g}%", "low", True, float("nan")):
+        assert not check(wrong), wrong
+    assert "values of drop swept" in check(best + 0.01).message
+    assert check(None).correct is None and check("").correct is None
+    unreachable = check_own_threshold(best, mine, cohort=cohort, target=1.01)
+    assert not unreachable and "no value of drop reaches" in unreachable.message
+    # another parameter and grid of a built-in, scored on all ruptures (a rule with no level claim)
+    from gqkit.detect import VEpisode
+
+    k_curve = sweep_rule(VEpisode(), "k", [0.5, 1.0, 2.0], cohort).set_index("value")
+    if (k_curve["recall"] >= 0.1).any():
+        k_best = k_curve[k_curve["recall"] >= 0.1]["precision"].idxmax()
+        assert check_own_threshold(k_best, VEpisode(), cohort=cohort, param="k", values=[0.5, 1.0, 2.0], target=0.1)
+
+
+def test_peeking_check_names_the_check_only_the_centred_average_fails():
+    from gqkit import check_rule
+    from gqkit.exercises import check_peeking
+
+    centred, trailing = _smoothed_change()
+    check_rule(trailing)  # the honest twin keeps the contract
+    with pytest.raises(AssertionError, match="causality"):
+        check_rule(centred)
+    for right in ("causality", "Causality", "the causality check", "causality check", "causal", "'causality'", "CAUSALITY"):
+        assert check_peeking(right, centred, trailing), right
+    for wrong in ("online", "batch independence", "batch", "edge cases", "output", "parameters"):
+        feedback = check_peeking(wrong, centred, trailing)
+        assert not feedback and "passes for the peeking rule" in feedback.message, wrong
+    for unknown in ("the future", "leakage", 3):
+        assert not check_peeking(unknown, centred, trailing) and "name of one check" in check_peeking(unknown, centred, trailing).message
+    assert check_peeking(None, centred, trailing).correct is None
+    assert not check_peeking("causality", trailing, centred)  # the two rules swapped: nothing only the first fails
+    assert check_peeking("causality", centred)  # without a twin, every check the rule fails counts
+
+
+def test_level_recall_gap_check_is_yours_minus_the_builtins_at_the_level():
+    from gqkit import simulate
+    from gqkit.detect import ChangeAlert, FunctionRule, VEpisode
+    from gqkit.evaluate import evaluate
+    from gqkit.exercises import check_level_recall_gap
+
+    mine = FunctionRule(func=_below_own_mean, scales=("PB",), level="MG", label="below_own_mean")
+    cohort = simulate(n_groups=30, seed=4)
+    scores = cohort.scores()
+    recall = {name: evaluate(cohort, r.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"]
+              for name, r in (("mine", mine), ("fair", ChangeAlert(level="MG", scales=("PB",))))}  # fmt: skip
+    gap = recall["mine"] - recall["fair"]
+    check = lambda answer, **kw: check_level_recall_gap(answer, mine, cohort=cohort, **kw)  # noqa: E731
+    for right in (round(gap, 2), f"{gap:.2f}", f"{100 * gap:.0f}%" if abs(gap) >= 0.01 else round(gap, 2), gap):
+        assert check(right), right
+    for wrong in (round(gap + 0.05, 2), round(-gap - 0.05, 2) if abs(gap) < 0.02 else round(-gap, 2), "more", True):
+        assert not check(wrong), wrong
+    assert check(None).correct is None
+    other = VEpisode(level="MG", scales=("PB",))
+    v_gap = recall["mine"] - evaluate(cohort, other.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"]
+    assert check(round(v_gap, 2), builtin=other)
+    assert not check_level_recall_gap(0.1, ChangeAlert(), cohort=cohort)  # a rule with no level claim cannot answer it
