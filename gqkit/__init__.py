@@ -11,10 +11,12 @@ from .errors import GQConfigError, GQDataError
 from .examples import list_examples, load_example
 from .instrument import Instrument
 from .io import read_responses, to_wide
+from .round_robin import read_round_robin
 from .rule_checks import check_rule
 from .scoring import norms, rci, reliability, score
 from .simulation import Cohort, Rupture, SimulationConfig, simulate
 from .simulation import calibration as _calibration  # noqa: F401  (loaded, like simulation above, for the aliases below)
+from .srm import SRMResult, srm
 from .trials import Trial, trial
 
 # The package was called ``gqkit.simulate`` until 0.1, which the function ``gqkit.simulate``
@@ -32,6 +34,7 @@ __all__ = [
     "GQDataError",
     "Instrument",
     "Rupture",
+    "SRMResult",
     "SimulationConfig",
     "Trial",
     "check_rule",
@@ -40,9 +43,11 @@ __all__ = [
     "norms",
     "rci",
     "read_responses",
+    "read_round_robin",
     "reliability",
     "score",
     "simulate",
+    "srm",
     "to_wide",
     "trial",
 ]
