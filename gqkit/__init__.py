@@ -14,7 +14,7 @@ from .io import read_responses, to_wide
 from .round_robin import read_round_robin
 from .rule_checks import check_rule
 from .scoring import norms, rci, reliability, score
-from .simulation import Cohort, Rupture, SimulationConfig, simulate
+from .simulation import Cohort, RoundRobinModel, Rupture, SimulationConfig, round_robin_ratings, simulate
 from .simulation import calibration as _calibration  # noqa: F401  (loaded, like simulation above, for the aliases below)
 from .srm import SRMResult, srm
 from .trials import Trial, trial
@@ -33,6 +33,7 @@ __all__ = [
     "GQConfigError",
     "GQDataError",
     "Instrument",
+    "RoundRobinModel",
     "Rupture",
     "SRMResult",
     "SimulationConfig",
@@ -45,6 +46,7 @@ __all__ = [
     "read_responses",
     "read_round_robin",
     "reliability",
+    "round_robin_ratings",
     "score",
     "simulate",
     "srm",

@@ -28,6 +28,7 @@ from .config import (
     describe_defaults,
 )
 from .model import check_seed, group_seeds, run
+from .round_robin import RoundRobinModel, SimulatedRoundRobin, round_robin_ratings
 from .ruptures import Rupture
 
 __all__ = [
@@ -40,12 +41,15 @@ __all__ = [
     "ProgressModel",
     "RelationshipModel",
     "RepairModel",
+    "RoundRobinModel",
     "Rupture",
     "RuptureModel",
+    "SimulatedRoundRobin",
     "SimulationConfig",
     "TherapistModel",
     "describe_defaults",
     "group_seeds",
+    "round_robin_ratings",
     "simulate",
 ]
 
