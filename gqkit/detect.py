@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import inspect
 import numbers
 import warnings
 from collections.abc import Callable
@@ -408,20 +409,93 @@ class Rule(abc.ABC):
     def replace(self, **params: Any) -> Rule:
         """A copy with some parameters changed, checked like a new rule (rules are immutable).
 
+        A name ``name__key`` (two underscores, as scikit-learn names a nested parameter) changes
+        one entry of the dict-valued parameter ``name`` and keeps its other entries:
+        ``FunctionRule.replace(params__drop=1.2)`` or ``StatusAlert.replace(cutoffs__PB=3.5)``.
+        The entry must exist; to add one, give the whole dict (``params={**rule.params,
+        "least": 3}``). A parameter that is None has no entries: ``StatusAlert().cutoffs`` is
+        None (its cutoffs come from the norms and ``z``), so ``cutoffs__PB`` is refused until
+        ``cutoffs`` is a dict, e.g. ``cutoffs=dict(zip(rule.scales, rule.limits()))``. Whole
+        values are set first, so ``replace(cutoffs={...}, cutoffs__PB=3.5)`` changes an entry
+        of the new dict.
+
         Parameters
         ----------
         **params
-            New values by parameter name.
+            New values by parameter name, or by ``name__key`` for one entry of a dict-valued
+            parameter.
+
+        Returns
+        -------
+        Rule
+            The changed copy, of the same class.
+
+        Raises
+        ------
+        GQConfigError
+            Naming the parameter: one the rule does not have, an entry its dict does not have,
+            a nested name for a parameter that is not a dict, or a value the rule refuses.
 
         Examples
         --------
         >>> ChangeAlert().replace(threshold=0.5).threshold
         0.5
+        >>> StatusAlert(cutoffs={"PB": 4.0, "PW": 3.8, "NR": 3.6}).replace(cutoffs__PB=3.5).cutoffs
+        {'PB': 3.5, 'PW': 3.8, 'NR': 3.6}
+        >>> StatusAlert().replace(cutoffs__PB=3.5)
+        Traceback (most recent call last):
+        gqkit.errors.GQConfigError: StatusAlert.cutoffs__PB=3.5 is not allowed: expected an entry of a dict-valued parameter; StatusAlert.cutoffs is None, which has no entries: give the whole dict, e.g. cutoffs={'PB': 3.5, ...}
         """
-        unknown = sorted(set(params) - set(self.get_params()))
+        current = self.get_params()
+        owner = type(self).__name__
+        whole = {name: value for name, value in params.items() if name in current or "__" not in name}
+        unknown = sorted(set(whole) - set(current)) + sorted(name for name in params if name not in whole and name.split("__", 1)[0] not in current)
         if unknown:
-            raise GQConfigError(unknown[0], params[unknown[0]], f"a parameter of {type(self).__name__}: {', '.join(sorted(self.get_params()))}")
-        return dataclasses.replace(self, **params)
+            raise GQConfigError(unknown[0], params[unknown[0]], f"a parameter of {owner}: {', '.join(sorted(current))}")
+        changes = dict(whole)
+        for nested, value in params.items():
+            if nested in whole:
+                continue
+            name, key = nested.split("__", 1)
+            entries = changes.get(name, current[name])
+            if not isinstance(entries, dict):
+                why = f"is None, which has no entries: give the whole dict, e.g. {name}={{{key!r}: {value!r}, ...}}" if entries is None else \
+                      f"is {type(entries).__name__}, not a dict"  # fmt: skip
+                raise GQConfigError(f"{owner}.{nested}", value, f"an entry of a dict-valued parameter; {owner}.{name} {why}")
+            if key not in entries:
+                raise GQConfigError(f"{owner}.{nested}", value, f"an entry {owner}.{name} has ({', '.join(map(str, entries)) or 'none'}); to add one, give the whole dict")
+            changes[name] = {**entries, key: value}
+        return dataclasses.replace(self, **changes)
+
+    def numeric_params(self) -> dict[str, float | int]:
+        """The rule's parameters that are numbers, by the names :meth:`replace` and :func:`gqkit.evaluate.sweep` take.
+
+        A parameter whose value is a finite number (not True or False), and each number in a
+        dict-valued parameter as ``name__key`` -- for a rule that watches ``scales``, only the
+        entries of the scales it watches (the others change nothing). A
+        :class:`FunctionRule` adds every number of its ``params``. A parameter that is None
+        (a default computed from the norms) is not listed.
+
+        Returns
+        -------
+        dict
+            Name -> current value, in the order of the rule's parameters.
+
+        Examples
+        --------
+        >>> StatusAlert(scales=("PB",), cutoffs={"PB": 4.0, "NR": 3.6}).numeric_params()
+        {'cutoffs__PB': 4.0, 'z': 2.0}
+        >>> VEpisode().numeric_params()
+        {'k': 1.0, 'm': 6, 'min_history': 3}
+        """
+        scales = getattr(self, "scales", None)
+        found: dict[str, float | int] = {}
+        for name, value in self.get_params().items():
+            if _real(value):
+                found[name] = value
+            elif isinstance(value, dict):
+                found.update({f"{name}__{k}": v for k, v in value.items() if _real(v) and (scales is None or k in scales)})
+        return found
 
     def set_params(self, **params: Any) -> Rule:
         """Refused: scikit-learn's ``set_params`` changes an estimator in place, and rules are immutable.
@@ -1267,45 +1341,92 @@ class DyadDrop(_SeriesRule):
 
 
 # -- a researcher's own rule -------------------------------------------------------------------------
+_PARAMS = Accepts(lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v), "a dict of keyword name -> value, passed as func(history, **params)")
+
+
+def _keywords(func: Callable[..., Any]) -> tuple[set[str], set[str]] | None:
+    """The keyword arguments ``func`` takes after the history, and those of them without a default; None when
+    it takes any (``**kwargs``) or its signature cannot be read (a builtin)."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    later = list(signature.parameters.values())
+    if later and later[0].kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        later = later[1:]  # the history
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in later):
+        return None
+    named = [p for p in later if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+    return {p.name for p in named}, {p.name for p in named if p.default is inspect.Parameter.empty}
+
+
 @dataclass(frozen=True, kw_only=True)
 class FunctionRule(Rule):
     """Turn a plain function into a rule.
 
-    ``func(history)`` receives one member's scores on one watched facet up to and including
-    the session being judged (a 1-D array, NaN for missed sessions) and returns the evidence
-    for a rupture *at that session*; 1 or more raises an alert. Causal by construction: the
-    function never sees the future. It runs once per member, session and facet, so keep it
-    quick.
+    ``func(history, **params)`` receives one member's scores on one watched facet up to and
+    including the session being judged (a 1-D array, NaN for missed sessions), and the keyword
+    arguments in ``params``, and returns the evidence for a rupture *at that session*; 1 or
+    more raises an alert. Causal by construction: the function never sees the future. It runs
+    once per member, session and facet, so keep it quick.
+
+    ``params`` are the rule's parameters in the function: :meth:`~Rule.get_params` shows them,
+    :meth:`~Rule.replace` changes one by its nested name (``rule.replace(params__drop=1.2)``)
+    and :func:`gqkit.evaluate.sweep` sweeps it (``sweep(rule, "params__drop", ...)``). The rule
+    checks at construction that the function takes each of them as a keyword argument and
+    that every keyword argument without a default is given.
 
     Parameters
     ----------
     func : callable
-        ``func(history) -> float``, the evidence at the history's last session (NaN: none).
+        ``func(history, **params) -> float``, the evidence at the history's last session (NaN:
+        none).
+    params : dict of str to object
+        Keyword arguments passed to ``func`` at every call (default: none).
     scales : tuple of str
         The scales watched, one series each.
     level : str
         The level watched ("all" = subscales).
     label : str
-        The rule's name in the ``rule`` column of its detections.
+        The rule's name in the ``rule`` column of its detections (and in sweeps and Monte
+        Carlo tables).
 
     Examples
     --------
     >>> import pandas as pd
     >>> s = pd.DataFrame({"group": "g", "member": "a", "session": [1, 2, 3], "scale": "PB", "level": "all",
     ...                   "score": [6.0, 6.0, 3.0]})
-    >>> below_four = FunctionRule(func=lambda h: 4.0 / h[-1] if h[-1] == h[-1] else float("nan"), scales=("PB",))
+    >>> def below(history, cutoff):
+    ...     return cutoff / history[-1] if history[-1] == history[-1] else float("nan")
+    >>> below_four = FunctionRule(func=below, params={"cutoff": 4.0}, scales=("PB",), label="below")
     >>> below_four.detect(s)["session"].tolist()
     [3]
+    >>> below_four.replace(params__cutoff=2.0).detect(s)["session"].tolist()  # nothing below 2
+    []
+    >>> below_four.numeric_params()
+    {'params__cutoff': 4.0}
     """
 
     name: ClassVar[str] = "function"
-    func: Callable[[np.ndarray], float] = param(accepts=Accepts(callable, "a function of one member's score history"))
+    func: Callable[..., float] = param(accepts=Accepts(callable, "a function of one member's score history"))
+    params: dict[str, Any] = param(factory=dict, accepts=_PARAMS)
     scales: tuple[str, ...] = param(("PB",), SCALES)
     level: str = param("all", LEVEL)
     label: str = "function"
 
     def __post_init__(self) -> None:
         _check_types(self)
+        keywords = _keywords(self.func)
+        if keywords is not None:
+            taken, required = keywords
+            name = getattr(self.func, "__name__", "func")
+            unknown = sorted(set(self.params) - taken)
+            if unknown:
+                raise GQConfigError(f"FunctionRule.params[{unknown[0]!r}]", self.params[unknown[0]],
+                                    f"a keyword argument {name} takes after the history: {', '.join(sorted(taken)) or 'it takes none'}")  # fmt: skip
+            missing = sorted(required - set(self.params))
+            if missing:
+                raise GQConfigError("FunctionRule.params", self.params, f"a value for each keyword argument of {name} without a default; missing {missing}")
 
     def watched(self, panel: ScorePanel) -> list[int]:
         return [panel.facet_index(s, self.level) for s in self.scales]
@@ -1314,16 +1435,20 @@ class FunctionRule(Rule):
         x = panel.values[:, :, self.watched(panel)]
         U, S, K = x.shape
         strength = np.full(x.shape, np.nan)
+        func, params = self.func, self.params
         for u in range(U):
             for k in range(K):
                 for s in range(S):
                     if not np.isnan(x[u, s, k]):
-                        strength[u, s, k] = float(self.func(x[u, : s + 1, k].copy()))
+                        strength[u, s, k] = float(func(x[u, : s + 1, k].copy(), **params))
         alert = np.nan_to_num(strength, nan=0.0) >= 1
         return Evidence(alert=alert, strength=strength, raised=_same_time(x.shape))
 
     def detect(self, scores: pd.DataFrame | ScorePanel) -> pd.DataFrame:
         return super().detect(scores).assign(rule=self.label)
+
+    def numeric_params(self) -> dict[str, float | int]:
+        return {**super().numeric_params(), **{f"params__{k}": v for k, v in self.params.items() if _real(v)}}
 
 
 RULES: dict[str, type[Rule]] = {cls.name: cls for cls in (StatusAlert, ChangeAlert, VEpisode, SuddenLoss, SuddenGain, GroupDrop, DyadDrop)}

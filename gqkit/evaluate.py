@@ -25,7 +25,22 @@ from .schema import DETECTIONS, GROUP, MEMBER, SESSION, Column, Schema
 from .simulation import Cohort, SimulationConfig, simulate
 from .simulation.config import LEVELS
 
-__all__ = ["OUTCOMES", "Matching", "alert_outcomes", "evaluate", "match_events", "metrics_table", "monte_carlo", "pointwise", "sweep"]
+__all__ = [
+    "FACTORS",
+    "OUTCOMES",
+    "SHIFTS",
+    "Matching",
+    "alert_outcomes",
+    "evaluate",
+    "match_each",
+    "match_events",
+    "metrics_table",
+    "monte_carlo",
+    "pointwise",
+    "sweep",
+    "sweep_table",
+    "sweep_values",
+]
 
 _FORBIDDEN = 1e9  # cost of a pair that may not match; far above any sum of allowed delays
 
@@ -71,14 +86,14 @@ def _ruptures(truth: Cohort | pd.DataFrame) -> pd.DataFrame:
     return typed.assign(source=typed["source"].replace("", pd.NA))[typed["kind"].to_numpy() == "rupture"].reset_index(drop=True)
 
 
-def _detections(detections: pd.DataFrame) -> pd.DataFrame:
+def _detections(detections: pd.DataFrame, source: str = "detections") -> pd.DataFrame:
     """The detections with their matching columns as checked (ids stripped, levels spelled as gqkit does)."""
     if not isinstance(detections, pd.DataFrame):
-        raise GQConfigError("detections", type(detections).__name__, "a detections DataFrame (a rule's detect() output)")
-    typed = DETECTIONS.check(detections, "detections", advice="pass a rule's detect() output")
+        raise GQConfigError(source, type(detections).__name__, "a detections DataFrame (a rule's detect() output)")
+    typed = DETECTIONS.check(detections, source, advice="pass a rule's detect() output")
     early = np.flatnonzero(typed["session"].to_numpy() < typed["onset"].to_numpy())
     if len(early):
-        raise GQDataError("detections", [Problem(f"row {detections.index[i]}", "session", str(typed["session"].iloc[i]), "a session at or after the onset (a rule alerts when it sees)")
+        raise GQDataError(source, [Problem(f"row {detections.index[i]}", "session", str(typed["session"].iloc[i]), "a session at or after the onset (a rule alerts when it sees)")
                                          for i in early[:20]], max(len(early) - 20, 0), advice="pass a rule's detect() output")  # fmt: skip
     return typed.assign(member=typed["member"].replace("", pd.NA))
 
@@ -131,8 +146,12 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     [{'rupture_id': 'r1', 'found': True, 'delay': 1}, {'rupture_id': 'r2', 'found': False, 'delay': None}]
     """
     low, high = _check_tolerance(tolerance)
-    ruptures = _ruptures(truth).assign(source=lambda t: t["source"].fillna("").astype(str))
-    found = _detections(detections)
+    return _match(_ruptures(truth), _detections(detections), low, high)
+
+
+def _match(ruptures: pd.DataFrame, found: pd.DataFrame, low: int, high: int) -> Matching:
+    """:func:`match_events` on checked tables (``_ruptures``, ``_detections``)."""
+    ruptures = ruptures.assign(source=lambda t: t["source"].fillna("").astype(str))
     pairs = ruptures.reset_index(names="r").merge(found.reset_index(names="d")[["d", "group", "member", "onset", "session", "level"]],
                                                    on="group", suffixes=("", "_det"))  # fmt: skip
     member_ok = pairs["member_det"].isna() | (pairs["member_det"] == pairs["member"]) | ((pairs["level"] == "MM") & (pairs["member_det"] == pairs["source"]))
@@ -160,6 +179,80 @@ def match_events(truth: Cohort | pd.DataFrame, detections: pd.DataFrame, toleran
     eligible_for_found = set(pairs.loc[pairs["r"].isin(match_r), "d"])
     det_out["redundant"] = ~det_out["matched"] & det_out.index.isin(eligible_for_found)
     return Matching(truth_out, det_out)
+
+
+_SEP = "|"  # joins a group id and the index of a table: one matching serves every table of match_each
+
+
+def match_each(truth: Cohort | pd.DataFrame, detections: Sequence[pd.DataFrame], tolerance: tuple[int, int] = (0, 3)) -> list[Matching]:
+    """:func:`match_events` for each of several detections tables, in one call: quicker for a sweep.
+
+    Matching is done group by group, so matching each table against the truth is matching all
+    of them at once with each table's groups (and a copy of the truth) renamed apart; the
+    result is what a :func:`match_events` call per table gives (the tests check it).
+
+    Parameters
+    ----------
+    truth : Cohort or DataFrame
+        A cohort, or its ``events`` table, as for :func:`match_events`.
+    detections : sequence of DataFrame
+        Detections tables, e.g. a rule's ``detect()`` output at each value of a parameter.
+    tolerance : (int, int), default (0, 3)
+        The matching window, as for :func:`match_events`.
+
+    Returns
+    -------
+    list of Matching
+        One per detections table, in their order.
+
+    Raises
+    ------
+    GQDataError
+        If the truth or a table lacks a column or holds a value it cannot accept (a table is
+        named by its position, ``detections[2]``).
+    GQConfigError
+        If ``detections`` is not a list of tables or ``tolerance`` is not a valid window.
+
+    Examples
+    --------
+    >>> from gqkit import simulate
+    >>> from gqkit.detect import ChangeAlert
+    >>> c = simulate(n_groups=3, seed=1)
+    >>> found = [ChangeAlert(z=z).detect(c.scores()) for z in (2.0, 3.0)]
+    >>> [m.truth["found"].sum() for m in match_each(c, found)] == [match_events(c, d).truth["found"].sum() for d in found]
+    True
+    """
+    low, high = _check_tolerance(tolerance)
+    if isinstance(detections, (pd.DataFrame, str)) or not isinstance(detections, Sequence):
+        raise GQConfigError("detections", type(detections).__name__, "a list of detections tables (each a rule's detect() output)")
+    ruptures = _ruptures(truth)
+    found = _each_checked(detections)
+    if not found:
+        return []
+    tag = lambda table, i: table.assign(group=table["group"].astype(str) + f"{_SEP}{i}")  # noqa: E731
+    both = _match(pd.concat([tag(ruptures, i) for i in range(len(found))], ignore_index=True),
+                  pd.concat([tag(f, i) for i, f in enumerate(found)], ignore_index=True), low, high)  # fmt: skip
+    out, n, start = [], len(ruptures), 0
+    for i, f in enumerate(found):  # rows stay in the order given: split them by position
+        t = both.truth.iloc[i * n : (i + 1) * n].set_axis(ruptures.index).assign(group=ruptures["group"])
+        d = both.detections.iloc[start : start + len(f)]
+        out.append(Matching(t, f.assign(matched=d["matched"].to_numpy(), rupture_id=d["rupture_id"].array, redundant=d["redundant"].to_numpy())))
+        start += len(f)
+    return out
+
+
+def _each_checked(detections: Sequence[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``_detections`` of each table. Tables of one layout (a sweep's) are checked together, which is quicker; a table
+    at fault is named by its position."""
+    if detections and all(isinstance(d, pd.DataFrame) for d in detections) and all(d.dtypes.equals(detections[0].dtypes) for d in detections):
+        try:
+            typed = _detections(pd.concat(list(detections), ignore_index=True))
+        except (GQConfigError, GQDataError):
+            pass  # checked one by one below, to name the table at fault
+        else:
+            bounds = np.cumsum([0, *(len(d) for d in detections)])
+            return [typed.iloc[a:b].set_axis(d.index) for a, b, d in zip(bounds[:-1], bounds[1:], detections)]
+    return [_detections(d, f"detections[{i}]") for i, d in enumerate(detections)]
 
 
 OUTCOMES = ("hit", "redundant", "late", "false alarm")
@@ -238,6 +331,22 @@ def _metrics(truth: pd.DataFrame, detections: pd.DataFrame, exposure: float) -> 
     }
 
 
+_SCOPES = ("overall", *LEVELS)  # what sweep scores a rule on: every rupture, or the ruptures of one level
+
+
+def _scope_metrics(matching: Matching, scope: str, exposure: float) -> dict[str, float]:
+    """The ``overall`` row of :func:`metrics_table`, or its row for one level: recall among that level's ruptures,
+    precision among the detections that claim it (none there: no detections, precision undefined)."""
+    truth, found = matching.truth, matching.detections
+    if scope == "overall":
+        return _metrics(truth, found, exposure)
+    claims = found[found["level"] == scope] if len(found) else found
+    row = _metrics(truth[truth["level"] == scope], claims, exposure)
+    if claims.empty:
+        row.update(detections=0, matched=0, redundant=0, precision=np.nan, false_alarms_per_100=np.nan)
+    return row
+
+
 def evaluate(cohort: Cohort, detections: pd.DataFrame, tolerance: tuple[int, int] = (0, 3)) -> pd.DataFrame:
     """Precision, recall, F1, false alarms per 100 member-sessions and median delay.
 
@@ -297,12 +406,8 @@ def metrics_table(cohort: Cohort, matching: Matching) -> pd.DataFrame:
     """
     truth, found = matching.truth, matching.detections
     exposure = float(cohort.attended.sum())
-    rows = [{"scope": "overall", "key": "all", **_metrics(truth, found, exposure)}]
-    for level in ("MM", "ML", "MG"):
-        claims = found[found["level"] == level] if len(found) else found
-        rows.append({"scope": "level", "key": level, **_metrics(truth[truth["level"] == level], claims, exposure)})
-        if not (found["level"] == level).any():
-            rows[-1].update(detections=0, matched=0, redundant=0, precision=np.nan, false_alarms_per_100=np.nan)
+    rows = [{"scope": "overall", "key": "all", **_scope_metrics(matching, "overall", exposure)}]
+    rows += [{"scope": "level", "key": level, **_scope_metrics(matching, level, exposure)} for level in LEVELS]
     for kind in ("withdrawal", "confrontation", "cultural"):
         row = _metrics(truth[truth["type"] == kind], found.iloc[0:0], exposure)
         row.update(detections=np.nan, matched=np.nan, redundant=np.nan, precision=np.nan, f1=np.nan, false_alarms_per_100=np.nan)
@@ -355,48 +460,206 @@ def pointwise(cohort: Cohort, detections: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def sweep(rule: Rule, param: str, values: Iterable[object], cohort: Cohort, tolerance: tuple[int, int] = (0, 3)) -> pd.DataFrame:
-    """Overall metrics of ``rule`` for each value of one parameter: a tidy table for curves.
+FACTORS = (0.25, 0.35, 0.5, 0.65, 0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+""":func:`sweep_values` sweeps a positive number from a quarter to three times its value."""
+
+SHIFTS = (-1.5, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
+""":func:`sweep_values` sweeps a cutoff on the answer scale (an entry for a watched scale, e.g. ``cutoffs__PB``) this many points around its value."""
+
+
+def _label(rule: Rule) -> str:
+    """How tables name a rule: a :class:`~gqkit.detect.FunctionRule`'s label, else the rule's name."""
+    return str(getattr(rule, "label", rule.name))
+
+
+def _accepts(rule: Rule, param: str, value: object) -> bool:
+    try:
+        rule.replace(**{param: value})
+    except GQConfigError:
+        return False
+    return True
+
+
+def sweep_values(rule: Rule, param: str) -> list[float | int]:
+    """A range to sweep one numeric parameter over, around its current value, that the rule accepts.
+
+    A whole number ``v``: ``v - 5`` to ``v + 5`` (from 1). A cutoff on the answer scale (an
+    entry for a scale the rule watches, e.g. ``"cutoffs__PB"``): ``v`` plus each of
+    :data:`SHIFTS`. Another positive number: ``v`` times each of :data:`FACTORS`, or, when the
+    rule refuses three times ``v`` (a reliability, which stays below 1), ``1 - (1 - v)`` times
+    each. Zero or a negative number: ``v`` plus each of :data:`SHIFTS`. Values the rule
+    refuses are left out; the current value is always in.
+
+    Parameters
+    ----------
+    rule : Rule
+        Any rule.
+    param : str
+        One of its :meth:`~gqkit.detect.Rule.numeric_params`, e.g. ``"z"`` or
+        ``"params__drop"``.
+
+    Returns
+    -------
+    list
+        Increasing values (3 significant digits).
+
+    Raises
+    ------
+    GQConfigError
+        If ``param`` is not one of the rule's numeric parameters.
+
+    Examples
+    --------
+    >>> from gqkit.detect import ChangeAlert, VEpisode
+    >>> sweep_values(ChangeAlert(threshold=1.0), "threshold")
+    [0.25, 0.35, 0.5, 0.65, 0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0]
+    >>> sweep_values(VEpisode(min_history=3), "min_history")
+    [2, 3, 4, 5, 6, 7, 8]
+    """
+    if not isinstance(rule, Rule):
+        raise GQConfigError("rule", type(rule).__name__, "a gqkit.detect.Rule (a built-in, a FunctionRule or your own subclass)")
+    current = rule.numeric_params()
+    if param not in current:
+        raise GQConfigError("param", param, f"a numeric parameter of {_label(rule)}: {', '.join(current) or 'none'}")
+    v = current[param]
+    if isinstance(v, numbers.Integral):
+        candidates: list[float | int] = list(range(max(1, int(v) - 5), int(v) + 6))
+    else:
+        v = float(v)
+        on_scale = "__" in param and param.split("__", 1)[1] in getattr(rule, "scales", ())
+        if on_scale or v <= 0:
+            raw = [v + s for s in SHIFTS]
+        elif _accepts(rule, param, 3 * v):
+            raw = [v * f for f in FACTORS]
+        else:
+            raw = [1 - (1 - v) * f for f in reversed(FACTORS)]
+        candidates = [v if x == v else float(f"{x:.3g}") for x in raw]
+    return sorted({c for c in candidates if c == v or _accepts(rule, param, c)})
+
+
+def sweep(rule: Rule, param: str, values: Iterable[object], cohort: Cohort, tolerance: tuple[int, int] = (0, 3), *, scope: str = "overall") -> pd.DataFrame:
+    """Metrics of ``rule`` for each value of one parameter: a tidy table for curves.
+
+    Each value makes a variant ``rule.replace(param=value)`` (every value is checked before
+    anything is detected), so ``param`` may be a nested name: ``"params__drop"`` sweeps the
+    keyword argument ``drop`` of a :class:`~gqkit.detect.FunctionRule`'s function,
+    ``"cutoffs__PB"`` the PB entry of a :class:`~gqkit.detect.StatusAlert`'s cutoffs (see
+    :meth:`~gqkit.detect.Rule.replace`). The scores are read once and every value is matched in
+    one call (:func:`match_each`); each row is the row of :func:`evaluate` that ``scope``
+    names, exactly as ``evaluate`` on that variant's detections gives it.
 
     Parameters
     ----------
     rule : Rule
         The rule to vary; its other parameters stay as they are.
     param : str
-        The name of one of its parameters, e.g. ``"threshold"``.
+        The name of one of its parameters, e.g. ``"threshold"``, or ``name__key`` for an entry
+        of a dict-valued one, e.g. ``"params__drop"``.
     values : iterable
-        The values to try, in the order the rows should have.
+        The values to try (at least one), in the order the rows should have;
+        :func:`sweep_values` proposes some.
     cohort : Cohort
         The simulated cohort to detect on and score against.
     tolerance : (int, int), default (0, 3)
         How many sessions after the true onset a detection's claimed ``onset`` may fall,
         inclusive: whole numbers with 0 <= low <= high. The default is the kit's choice,
         not a cited value.
+    scope : {"overall", "MM", "ML", "MG"}, default "overall"
+        The row of :func:`evaluate` to report: every rupture, or the ruptures of one level
+        (recall among that level's ruptures, precision among the alerts that claim the level).
+        Score a rule that claims a level on that level: those are the only ruptures it can
+        find. A rule that claims no level has no alerts there (``detections`` 0, precision
+        NaN), but its recall there is defined.
 
     Returns
     -------
     DataFrame
-        One row per value: rule, param, value, then the ``overall`` row of :func:`evaluate`.
+        One row per value: rule (a FunctionRule's ``label``, else the rule's ``name``),
+        param, value, scope, then the metrics of :func:`evaluate`'s row (ruptures, found,
+        recall, detections, matched, redundant, precision, f1, false_alarms_per_100,
+        median_delay).
 
     Raises
     ------
     GQConfigError
-        If the rule has no parameter ``param`` or a value is not allowed.
+        If the rule has no parameter ``param``, a value is not allowed, ``values`` is empty,
+        ``scope`` is not one of the four, or ``cohort`` or ``tolerance`` is malformed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gqkit import simulate
+    >>> from gqkit.detect import ChangeAlert, FunctionRule
+    >>> cohort = simulate(n_groups=4, seed=2)
+    >>> table = sweep(ChangeAlert(), "threshold", [0.5, 1.0, 2.0], cohort)
+    >>> table["detections"].is_monotonic_decreasing
+    True
+    >>> def below_own_mean(history, drop):
+    ...     past = history[:-1][~np.isnan(history[:-1])]
+    ...     return np.nan if len(past) < 2 else (past.mean() - history[-1]) / drop
+    >>> mine = FunctionRule(func=below_own_mean, params={"drop": 1.0}, level="MG", label="below_own_mean")
+    >>> table = sweep(mine, "params__drop", [0.5, 1.0, 2.0], cohort, scope="MG")
+    >>> table["rule"].iloc[0], table["scope"].iloc[0], table["detections"].is_monotonic_decreasing
+    ('below_own_mean', 'MG', True)
+    """
+    if not isinstance(rule, Rule):
+        raise GQConfigError("rule", type(rule).__name__, "a gqkit.detect.Rule (a built-in, a FunctionRule or your own subclass)")
+    if not isinstance(param, str):
+        raise GQConfigError("param", param, f"the name of a parameter of {_label(rule)}, e.g. one of {', '.join(rule.numeric_params()) or 'its parameters'}")
+    if not isinstance(cohort, Cohort):
+        raise GQConfigError("cohort", type(cohort).__name__, "a simulated Cohort (its injected ruptures are the truth)")
+    tolerance = _check_tolerance(tolerance)
+    _check_scope(scope)
+    values = list(values)
+    if not values:
+        raise GQConfigError("values", values, f"at least one value of {param}")
+    variants = [rule.replace(**{param: value}) for value in values]  # every value checked before the slow part
+    panel = cohort.panel()
+    return sweep_table(rule, param, values, cohort, match_each(cohort, [v.detect(panel) for v in variants], tolerance), scope=scope)
+
+
+def _check_scope(scope: object) -> None:
+    if not (isinstance(scope, str) and scope in _SCOPES):
+        raise GQConfigError("scope", scope, "one of " + ", ".join(map(repr, _SCOPES)) + " (every rupture, or those of one level)")
+
+
+def sweep_table(rule: Rule, param: str, values: Sequence[object], cohort: Cohort, matchings: Sequence[Matching], *, scope: str = "overall") -> pd.DataFrame:
+    """:func:`sweep`'s table from matchings already made (an explorer that keeps them scores other scopes without matching again).
+
+    Parameters
+    ----------
+    rule : Rule
+        The rule swept (it names the rows).
+    param : str
+        The parameter swept.
+    values : sequence
+        The values swept, one per matching.
+    cohort : Cohort
+        The simulated cohort (its attended member-sessions give the exposure).
+    matchings : sequence of Matching
+        From :func:`match_each` on ``cohort``'s truth, one per value; not checked against them.
+    scope : {"overall", "MM", "ML", "MG"}, default "overall"
+        The row of :func:`evaluate` to report, as for :func:`sweep`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`sweep` returns.
 
     Examples
     --------
     >>> from gqkit import simulate
     >>> from gqkit.detect import ChangeAlert
-    >>> table = sweep(ChangeAlert(), "threshold", [0.5, 1.0, 2.0], simulate(n_groups=4, seed=2))
-    >>> table["detections"].is_monotonic_decreasing
+    >>> c = simulate(n_groups=3, seed=1)
+    >>> found = [ChangeAlert(z=z).detect(c.scores()) for z in (2.0, 3.0)]
+    >>> sweep_table(ChangeAlert(), "z", [2.0, 3.0], c, match_each(c, found)).equals(sweep(ChangeAlert(), "z", [2.0, 3.0], c))
     True
     """
-    scores = cohort.scores()
-    rows = []
-    for value in values:
-        variant = rule.replace(**{param: value})
-        table = evaluate(cohort, variant.detect(scores), tolerance)
-        rows.append({"rule": rule.name, "param": param, "value": value, **table.iloc[0].drop(["scope", "key"]).to_dict()})
+    _check_scope(scope)
+    if len(values) != len(matchings):
+        raise GQConfigError("matchings", f"{len(matchings)} matchings", f"one matching per value ({len(values)})")
+    exposure = float(cohort.attended.sum())
+    rows = [{"rule": _label(rule), "param": param, "value": v, "scope": scope, **_scope_metrics(m, scope, exposure)} for v, m in zip(values, matchings)]
     return pd.DataFrame(rows)
 
 
@@ -407,7 +670,7 @@ def _unit(config: SimulationConfig, rules: Sequence[Rule], n_groups: int, seed: 
     tables = []
     for i, rule in enumerate(rules):
         table = evaluate(cohort, rule.detect(scores), tolerance)
-        tables.append(table.assign(rep=rep, rule=getattr(rule, "label", rule.name), rule_index=i))
+        tables.append(table.assign(rep=rep, rule=_label(rule), rule_index=i))
     return pd.concat(tables, ignore_index=True)
 
 

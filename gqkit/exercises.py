@@ -697,8 +697,8 @@ def check_own_threshold(answer: float | None, rule: Rule, *, cohort: Cohort | No
                         values: list[float] | None = None, target: float = 0.5) -> Feedback:
     """Exercise (notebook 07): which value of your rule's threshold finds at least ``target`` of the ruptures with the best precision?
 
-    The sweep of notebook 07: ``sweep_rule(rule, param, values, cohort, scope=...)``
-    (:func:`gqkit.sandbox_widgets.sweep_rule`), scored on the ruptures of the level the rule
+    The sweep of notebook 07: ``sweep(rule, param, values, cohort, scope=...)``
+    (:func:`gqkit.evaluate.sweep`), scored on the ruptures of the level the rule
     claims (all ruptures when it claims none), window 0-3. The answer is one of the values
     swept, written as a number (``0.65``, ``"0,65"``, ``".65"``).
 
@@ -711,9 +711,10 @@ def check_own_threshold(answer: float | None, rule: Rule, *, cohort: Cohort | No
     cohort : Cohort, optional
         Default: ``load_example("research")``.
     param : str, optional
-        The parameter swept; default: the first of :func:`gqkit.sandbox_widgets.rule_params`.
+        The parameter swept; default: the first of :meth:`gqkit.detect.Rule.numeric_params`
+        (``"params__drop"`` for notebook 07's ``mine``).
     values : list, optional
-        The values swept; default: :func:`gqkit.sandbox_widgets.sweep_values`.
+        The values swept; default: :func:`gqkit.evaluate.sweep_values`.
     target : float
         The recall the choice must reach.
 
@@ -723,11 +724,11 @@ def check_own_threshold(answer: float | None, rule: Rule, *, cohort: Cohort | No
     >>> check_own_threshold(None, ChangeAlert()).correct is None
     True
     """
-    from .sandbox_widgets import _scopes, rule_params, sweep_rule, sweep_values
+    from .evaluate import sweep, sweep_values
 
     if _unanswered(answer):
         return Feedback(None, "replace None with one of the values of the sweep, e.g. 1.0.")
-    param = param or next(iter(rule_params(rule)))
+    param = param or next(iter(rule.numeric_params()))
     values = list(values) if values is not None else sweep_values(rule, param)
     try:
         given, percent = _as_number(answer)
@@ -736,11 +737,12 @@ def check_own_threshold(answer: float | None, rule: Rule, *, cohort: Cohort | No
     near = [v for v in values if abs(v - given) <= 0.005 + 1e-9]
     if percent or not near:
         return Feedback(False, f"answer with one of the values of {param} swept: {', '.join(f'{v:g}' for v in values)}; not {answer!r}.")
-    scope = _scopes(rule)[-1]
+    level = getattr(rule, "level", "all")
+    scope = level if level in LEVELS else "overall"  # the ruptures of the level the rule claims, the only ones it can find
     key = (repr(rule), param, tuple(values), scope)
     cached = _OWN_SWEEPS.get(key)
     if cached is None or cached[0] != rule or cached[1] is not cohort:  # rule and cohort are kept with the sweep: no id is reused meanwhile
-        cached = _OWN_SWEEPS[key] = (rule, cohort, sweep_rule(rule, param, values, cohort or _research(), scope=scope).set_index("value"))
+        cached = _OWN_SWEEPS[key] = (rule, cohort, sweep(rule, param, values, cohort or _research(), scope=scope).set_index("value"))
     curve = cached[2]
     reach = curve[curve["recall"] >= target]
     where = "all ruptures" if scope == "overall" else f"the {LEVEL_NAMES[scope]} ruptures"

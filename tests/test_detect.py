@@ -39,6 +39,7 @@ RULES = [
     GroupDrop(),
     DyadDrop(),
     FunctionRule(func=lambda h: (h[0] - h[-1]) if len(h) > 1 else np.nan, scales=("PB", "NR")),
+    FunctionRule(func=lambda h, gap: (h[0] - h[-1]) / gap if len(h) > 1 else np.nan, params={"gap": 1.0}, scales=("PB", "NR"), label="gap"),
 ]
 IDS = [f"{type(r).__name__}-{i}" for i, r in enumerate(RULES)]
 
@@ -61,6 +62,102 @@ def test_parameters_round_trip(rule):
         rule.set_params(scales=("NR",))
     with pytest.raises(dataclasses.FrozenInstanceError):
         rule.level = "MM"  # type: ignore[misc]
+
+
+def _below_own_mean(history, drop, *, least=2):
+    past = history[:-1][~np.isnan(history[:-1])]
+    if len(past) < least or np.isnan(history[-1]):
+        return np.nan
+    return (past.mean() - history[-1]) / drop
+
+
+OWN = FunctionRule(func=_below_own_mean, params={"drop": 1.0}, scales=("PB",), level="MG", label="below_own_mean")
+STATUS = StatusAlert(cutoffs={"PB": 4.0, "PW": 3.8, "NR": 3.6})
+
+
+def test_replace_changes_one_entry_of_a_dict_by_its_nested_name():
+    assert OWN.replace(params__drop=1.2).params == {"drop": 1.2} and OWN.params == {"drop": 1.0}  # a copy; the rule is unchanged
+    assert STATUS.replace(cutoffs__PB=3.5).cutoffs == {"PB": 3.5, "PW": 3.8, "NR": 3.6}
+    assert STATUS.replace(cutoffs__PB=3.5, cutoffs__NR=3.9, z=2.5) == StatusAlert(cutoffs={"PB": 3.5, "PW": 3.8, "NR": 3.9}, z=2.5)
+    assert STATUS.replace(cutoffs={"PB": 4.2, "PW": 3.0, "NR": 3.0}, cutoffs__PB=3.5).cutoffs["PB"] == 3.5  # whole values first
+    assert OWN.replace(params__drop=2.0).label == "below_own_mean" and OWN.replace(params__drop=2.0).level == "MG"
+    assert FunctionRule.accepts()["params"].startswith("a dict of keyword name")
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"params__dorp": 1.0}, "FunctionRule.params__dorp=1.0 is not allowed: expected an entry FunctionRule.params has (drop)"),
+        ({"params__least": 3}, "params__least=3"),  # a keyword the function takes, but not an entry: give the whole dict
+        ({"level__x": 1}, "FunctionRule.level__x=1 is not allowed: expected an entry of a dict-valued parameter; FunctionRule.level is str, not a dict"),
+        ({"nothing__x": 1}, "nothing__x=1 is not allowed: expected a parameter of FunctionRule"),
+        ({"params__drop": 1.0, "nonsense": 1}, "nonsense=1"),
+    ],
+)
+def test_replace_refuses_a_nested_name_it_cannot_place_by_name(change, fragment):
+    with pytest.raises(GQConfigError, match=re.escape(fragment)):
+        OWN.replace(**change)
+
+
+def test_a_nested_name_of_a_parameter_that_is_none_asks_for_the_whole_dict():
+    with pytest.raises(GQConfigError, match=re.escape("StatusAlert.cutoffs__PB=3.5 is not allowed: expected an entry of a dict-valued parameter; StatusAlert.cutoffs is None, which has no entries")):
+        StatusAlert().replace(cutoffs__PB=3.5)  # its cutoffs come from the norms and z: there is no entry to change
+    with pytest.raises(GQConfigError, match=re.escape("StatusAlert.cutoffs__XX=3.5")):
+        STATUS.replace(cutoffs__XX=3.5)  # a typo is not a new entry
+    rule = StatusAlert()
+    filled = rule.replace(cutoffs=dict(zip(rule.scales, rule.limits().tolist())), cutoffs__PB=3.5)  # the documented way in
+    assert filled.limits().tolist()[1:] == rule.limits().tolist()[1:] and filled.limits()[0] == 3.5
+
+
+def test_function_rule_passes_its_params_to_the_function():
+    calls = []
+
+    def spy(history, drop, *, least=2):
+        calls.append((len(history), drop, least))
+        return _below_own_mean(history, drop, least=least)
+
+    scores = simulate(n_groups=2, seed=4).scores()
+    rule = FunctionRule(func=spy, params={"drop": 0.7, "least": 3}, scales=("PB",), level="MG")
+    found = rule.detect(scores)
+    assert calls and {c[1:] for c in calls} == {(0.7, 3)}
+    by_hand = FunctionRule(func=lambda h: _below_own_mean(h, 0.7, least=3), scales=("PB",), level="MG").detect(scores)
+    pd.testing.assert_frame_equal(found, by_hand)
+    assert rule.get_params()["params"] == {"drop": 0.7, "least": 3}
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ([("drop", 1.0)], "FunctionRule.params=[('drop', 1.0)] is not allowed: expected a dict of keyword name -> value"),
+        ({1: 1.0}, "FunctionRule.params={1: 1.0}"),
+        ({"drop": 1.0, "dorp": 2.0}, "FunctionRule.params['dorp']=2.0 is not allowed: expected a keyword argument _below_own_mean takes after the history: drop, least"),
+        ({"least": 3}, "FunctionRule.params={'least': 3} is not allowed: expected a value for each keyword argument of _below_own_mean without a default; missing ['drop']"),
+    ],
+)
+def test_function_rule_params_are_checked_against_the_function(params, fragment):
+    with pytest.raises(GQConfigError, match=re.escape(fragment)):
+        FunctionRule(func=_below_own_mean, params=params)
+
+
+def test_function_rule_params_pass_through_any_keywords_function():
+    rule = FunctionRule(func=lambda h, **kw: kw["a"] * 0.0, params={"a": 1, "b": "any"})
+    assert rule.replace(params__b="other").params == {"a": 1, "b": "other"}
+
+
+def test_numeric_params_names_what_replace_and_sweep_take():
+    assert OWN.numeric_params() == {"params__drop": 1.0}
+    mixed = FunctionRule(func=lambda h, **kw: np.nan, params={"drop": 1.0, "least": 2, "tag": "x", "flag": True, "off": float("nan")})
+    assert mixed.numeric_params() == {"params__drop": 1.0, "params__least": 2}  # finite numbers, not True/False
+    assert FunctionRule(func=lambda h: h[-1]).numeric_params() == {}  # nothing to sweep
+    watched = StatusAlert(scales=("PB", "NR"), cutoffs={"PB": 4.0, "NR": 3.5, "PW": 3.0})
+    assert watched.numeric_params() == {"cutoffs__PB": 4.0, "cutoffs__NR": 3.5, "z": 2.0}  # entries of the scales it watches only
+    assert StatusAlert().numeric_params() == {"z": 2.0} and "threshold" not in ChangeAlert().numeric_params()  # None is no number
+    assert VEpisode().numeric_params() == {"k": 1.0, "m": 6, "min_history": 3}
+    for cls in BUILT_IN.values():
+        rule = cls()
+        for name, value in rule.numeric_params().items():
+            assert isinstance(value, (int, float)) and not isinstance(value, bool)
+            assert rule.replace(**{name: value}) == rule, (cls.name, name)  # every name is one replace takes
 
 
 # output schema, order, edge cases, causality and batch independence: gqkit.rule_checks.check_rule, run on

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gqkit import GQConfigError, GQDataError, SimulationConfig, simulate
-from gqkit.detect import ChangeAlert, Evidence, GroupDrop, Rule, StatusAlert
-from gqkit.evaluate import evaluate, match_events, monte_carlo, sweep
+from gqkit.detect import RULES as BUILT_IN
+from gqkit.detect import ChangeAlert, Evidence, FunctionRule, GroupDrop, Rule, StatusAlert, SuddenLoss, VEpisode
+from gqkit.evaluate import FACTORS, evaluate, match_each, match_events, metrics_table, monte_carlo, sweep, sweep_table, sweep_values
 
 
 def _truth(rows):
@@ -105,6 +106,131 @@ def test_sweep_gives_a_curve():
     assert curve["detections"].is_monotonic_decreasing and curve["recall"].is_monotonic_decreasing
     with pytest.raises(GQConfigError):
         sweep(ChangeAlert(), "thresh", [1], cohort)
+
+
+SWEPT = simulate(n_groups=10, seed=3)
+METRICS = ["ruptures", "found", "recall", "detections", "matched", "redundant", "precision", "f1", "false_alarms_per_100", "median_delay"]
+
+
+def _below_own_mean(history, drop, *, least=2):
+    past = history[:-1][~np.isnan(history[:-1])]
+    if len(past) < least or np.isnan(history[-1]):
+        return np.nan
+    return (past.mean() - history[-1]) / drop
+
+
+MINE = FunctionRule(func=_below_own_mean, params={"drop": 1.0}, scales=("PB",), level="MG", label="below_own_mean")
+
+
+def test_matching_all_tables_at_once_is_matching_each_alone():
+    rule = ChangeAlert(level="MG", scales=("PB", "NR"))
+    found = [rule.replace(z=z).detect(SWEPT.panel()) for z in (0.65, 1.3, 2.6, 5.2, 7.8)]
+    assert any(d.empty for d in found) and any(len(d) > 20 for d in found)  # no alerts at the top, many at the bottom
+    for k in (0, 3):
+        for d, m in zip(found, match_each(SWEPT, found, (0, k))):
+            alone = match_events(SWEPT, d, (0, k))
+            pd.testing.assert_frame_equal(m.truth, alone.truth)
+            pd.testing.assert_frame_equal(m.detections, alone.detections)
+    mixed = [GroupDrop(min_members=2).detect(SWEPT.panel()), SuddenLoss().detect(SWEPT.panel()), MINE.detect(SWEPT.panel()).iloc[::-1],
+             found[-1], found[0].iloc[5:25].set_axis(range(100, 120))]  # other layouts (one check per table), order and index kept
+    for d, m in zip(mixed, match_each(SWEPT, mixed)):
+        alone = match_events(SWEPT, d)
+        pd.testing.assert_frame_equal(m.truth, alone.truth)
+        pd.testing.assert_frame_equal(m.detections, alone.detections)
+    assert match_each(SWEPT, []) == []
+    with pytest.raises(GQConfigError, match="a list of detections tables"):
+        match_each(SWEPT, found[0])
+    with pytest.raises(GQDataError, match=r"detections\[1\]"):
+        match_each(SWEPT, [found[0], found[2].drop(columns="onset")])  # the table at fault, by position
+    early = found[0].assign(session=found[0]["session"] - 1)  # the same layout, alerts before their onset
+    with pytest.raises(GQDataError, match=r"(?s)detections\[2\].*at or after the onset"):
+        match_each(SWEPT, [found[1], found[0], early])
+    with pytest.raises(GQConfigError, match="tolerance"):
+        match_each(SWEPT, found, (3, 1))
+
+
+def test_sweep_of_a_function_keyword_is_evaluate_of_each_variant_at_the_scope():
+    drops = [0.5, 1.0, 2.0]
+    scores = SWEPT.scores()
+    for scope in ("MG", "overall"):
+        curve = sweep(MINE, "params__drop", drops, SWEPT, (0, 2), scope=scope)
+        assert curve.columns.tolist() == ["rule", "param", "value", "scope", *METRICS]
+        assert curve["rule"].tolist() == ["below_own_mean"] * 3 and curve["param"].tolist() == ["params__drop"] * 3
+        assert curve["value"].tolist() == drops and curve["scope"].tolist() == [scope] * 3
+        for drop, (_, row) in zip(drops, curve.iterrows()):
+            by_hand = FunctionRule(func=_below_own_mean, params={"drop": drop}, scales=("PB",), level="MG", label="below_own_mean")
+            table = evaluate(SWEPT, by_hand.detect(scores), (0, 2)).set_index(["scope", "key"])
+            expected = table.loc[("level", "MG") if scope == "MG" else ("overall", "all")]
+            assert row[METRICS].tolist() == pytest.approx(expected[METRICS].tolist(), nan_ok=True), (scope, drop)
+    at_mg, overall = (sweep(MINE, "params__drop", drops, SWEPT, scope=s) for s in ("MG", "overall"))
+    assert (overall["ruptures"] > at_mg["ruptures"]).all() and (overall["recall"] <= at_mg["recall"]).all()  # MG ruptures are a part
+
+
+@pytest.mark.parametrize("scope", ["overall", "MM", "ML", "MG"])
+def test_sweep_of_a_built_in_is_evaluate_of_each_variant(scope):
+    values = [1.5, 2.6, 4.0]
+    curve = sweep(ChangeAlert(), "z", values, SWEPT, (0, 2), scope=scope)
+    for z, (_, row) in zip(values, curve.iterrows()):
+        table = evaluate(SWEPT, ChangeAlert(z=z).detect(SWEPT.scores()), (0, 2)).set_index(["scope", "key"])
+        expected = table.loc[("overall", "all") if scope == "overall" else ("level", scope)]
+        assert row[METRICS].tolist() == pytest.approx(expected[METRICS].tolist(), nan_ok=True), (scope, z)
+    if scope != "overall":  # a rule that claims no level raises no alert there: its recall there is defined, its precision is not
+        assert (curve["detections"] == 0).all() and curve["precision"].isna().all() and (curve["recall"] > 0).any()
+    cutoffs = sweep(StatusAlert(cutoffs={"PB": 4.0, "PW": 3.8, "NR": 3.6}), "cutoffs__PB", [3.0, 4.0, 5.0], SWEPT)  # a nested entry of a built-in
+    assert cutoffs["detections"].is_monotonic_increasing and cutoffs["rule"].tolist() == ["status"] * 3
+
+
+def test_sweep_table_is_sweep_from_matchings_made_once():
+    values = [0.5, 1.0, 2.0]
+    found = [MINE.replace(params__drop=v).detect(SWEPT.panel()) for v in values]
+    matchings = match_each(SWEPT, found, (0, 1))
+    for scope in ("overall", "MG"):
+        pd.testing.assert_frame_equal(sweep_table(MINE, "params__drop", values, SWEPT, matchings, scope=scope),
+                                      sweep(MINE, "params__drop", values, SWEPT, (0, 1), scope=scope))  # fmt: skip
+    overall = metrics_table(SWEPT, matchings[1]).set_index(["scope", "key"])
+    assert sweep_table(MINE, "params__drop", values, SWEPT, matchings, scope="ML").iloc[1][METRICS].tolist() == \
+        pytest.approx(overall.loc[("level", "ML"), METRICS].tolist(), nan_ok=True)  # fmt: skip
+    with pytest.raises(GQConfigError, match="one matching per value"):
+        sweep_table(MINE, "params__drop", values[:2], SWEPT, matchings)
+
+
+def test_sweep_refuses_by_name():
+    values = [1.0, 2.0]
+    for call, fragment in [
+        (lambda: sweep(ChangeAlert(), "z", values, SWEPT, scope="level"), "scope='level'"),
+        (lambda: sweep(ChangeAlert(), "z", values, SWEPT.scores()), "cohort='DataFrame'"),  # type: ignore[arg-type]
+        (lambda: sweep(ChangeAlert(), "z", values, SWEPT, (3, 1)), "tolerance=(3, 1)"),
+        (lambda: sweep(ChangeAlert(), "z", [], SWEPT), "at least one value of z"),
+        (lambda: sweep(ChangeAlert(), "z", [1.0, -1.0], SWEPT), "ChangeAlert.z=-1.0"),  # the rule refuses it, before detecting
+        (lambda: sweep(MINE, "drop", values, SWEPT), "drop=1.0 is not allowed: expected a parameter of FunctionRule"),
+        (lambda: sweep(MINE, "params__dorp", values, SWEPT), "FunctionRule.params__dorp=1.0"),
+        (lambda: sweep(StatusAlert(), "cutoffs__PB", values, SWEPT), "StatusAlert.cutoffs is None"),
+        (lambda: sweep("change", "z", values, SWEPT), "rule='str'"),  # type: ignore[arg-type]
+    ]:
+        with pytest.raises(GQConfigError, match=re.escape(fragment)):
+            call()
+
+
+@pytest.mark.parametrize("name", [n for n, cls in BUILT_IN.items() if cls.finds_ruptures])
+def test_sweep_values_are_increasing_accepted_and_include_the_current_value(name):
+    rule = BUILT_IN[name]()
+    for param, current in rule.numeric_params().items():
+        values = sweep_values(rule, param)
+        assert current in values and values == sorted(values) and len(values) == len(set(values)) >= 3, (name, param, values)
+        for v in values:
+            rule.replace(**{param: v})  # raises if refused
+
+
+def test_sweep_values_follow_the_kind_of_number():
+    assert sweep_values(ChangeAlert(z=2.0), "z") == [round(2.0 * f, 3) for f in FACTORS]  # a quarter to three times
+    reliability = sweep_values(SuddenLoss(reliability=0.9), "reliability")  # refuses 3 x 0.9: swept below 1 instead
+    assert max(reliability) < 1 and min(reliability) >= 0.5 and 0.9 in reliability
+    assert sweep_values(GroupDrop(min_members=3), "min_members") == [2, 3, 4, 5, 6, 7, 8]  # whole numbers the rule accepts
+    assert sweep_values(StatusAlert(cutoffs={"PB": 4.0, "PW": 3.8, "NR": 3.6}), "cutoffs__PB") == [2.5, 3.0, 3.25, 3.5, 3.75, 4.0, 4.25, 4.5, 4.75, 5.0, 5.5]
+    assert sweep_values(MINE, "params__drop") == [round(f, 3) for f in FACTORS]  # a function's threshold: a positive number, not a cutoff on the scale
+    assert sweep_values(VEpisode(), "min_history") == [2, 3, 4, 5, 6, 7, 8]
+    with pytest.raises(GQConfigError, match=re.escape("param='drop' is not allowed: expected a numeric parameter of below_own_mean: params__drop")):
+        sweep_values(MINE, "drop")
 
 
 RULES = [ChangeAlert(), StatusAlert(), GroupDrop()]

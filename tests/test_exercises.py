@@ -297,13 +297,13 @@ def _smoothed_change():
 def test_own_threshold_check_takes_the_best_precision_among_values_that_reach_the_recall():
     from gqkit import simulate
     from gqkit.detect import FunctionRule
+    from gqkit.evaluate import sweep, sweep_values
     from gqkit.exercises import check_own_threshold
-    from gqkit.sandbox_widgets import sweep_rule, sweep_values
 
-    mine = FunctionRule(func=_below_own_mean, scales=("PB",), level="MG", label="below_own_mean")
+    mine = FunctionRule(func=_below_own_mean, params={"drop": 1.0}, scales=("PB",), level="MG", label="below_own_mean")
     cohort = simulate(n_groups=30, seed=4)
-    drops = sweep_values(mine, "drop")
-    curve = sweep_rule(mine, "drop", drops, cohort, scope="MG").set_index("value")  # the rule claims MG: scored on MG ruptures
+    drops = sweep_values(mine, "params__drop")
+    curve = sweep(mine, "params__drop", drops, cohort, scope="MG").set_index("value")  # the rule claims MG: scored on MG ruptures
     target = float(curve["recall"].median())  # a target some values reach and others do not
     reach = curve[curve["recall"] >= target]
     best = reach["precision"].idxmax()
@@ -317,14 +317,14 @@ def test_own_threshold_check_takes_the_best_precision_among_values_that_reach_th
     assert others and all(not check(v) and "another value" in check(v).message for v in others)
     for wrong in (best + 0.01, f"{100 * best:g}%", "low", True, float("nan")):
         assert not check(wrong), wrong
-    assert "values of drop swept" in check(best + 0.01).message
+    assert "values of params__drop swept" in check(best + 0.01).message
     assert check(None).correct is None and check("").correct is None
     unreachable = check_own_threshold(best, mine, cohort=cohort, target=1.01)
-    assert not unreachable and "no value of drop reaches" in unreachable.message
+    assert not unreachable and "no value of params__drop reaches" in unreachable.message
     # another parameter and grid of a built-in, scored on all ruptures (a rule with no level claim)
     from gqkit.detect import VEpisode
 
-    k_curve = sweep_rule(VEpisode(), "k", [0.5, 1.0, 2.0], cohort).set_index("value")
+    k_curve = sweep(VEpisode(), "k", [0.5, 1.0, 2.0], cohort).set_index("value")
     if (k_curve["recall"] >= 0.1).any():
         k_best = k_curve[k_curve["recall"] >= 0.1]["precision"].idxmax()
         assert check_own_threshold(k_best, VEpisode(), cohort=cohort, param="k", values=[0.5, 1.0, 2.0], target=0.1)

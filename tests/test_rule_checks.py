@@ -16,10 +16,17 @@ SCORES = simulate(n_groups=3, seed=12).scores()
 
 @pytest.mark.parametrize("rule", [cls() for cls in RULES.values()] + [
     VEpisode(k=2, sd="within", m=3), ChangeAlert(level="ML"), FunctionRule(func=lambda h: (h[0] - h[-1]) if len(h) > 1 else np.nan, scales=("PB", "NR")),
+    FunctionRule(func=lambda h, gap: (h[0] - h[-1]) / gap if len(h) > 1 else np.nan, params={"gap": 0.5}, scales=("PB", "NR"), label="gap"),
 ], ids=lambda r: f"{type(r).__name__}")  # fmt: skip
 def test_every_rule_keeps_the_contract(rule):
     report = check_rule(rule, SCORES)
     assert report["check"].tolist() == list(CHECKS) and report["passed"].all()
+
+
+def test_the_parameters_check_covers_a_function_rule_s_params():
+    rule = FunctionRule(func=lambda h, gap: (h[0] - h[-1]) / gap if len(h) > 1 else np.nan, params={"gap": 0.5}, scales=("PB",))
+    assert type(rule)(**rule.get_params()) == rule != rule.replace(params__gap=1.0)  # what clone does; params tell rules apart
+    CHECKS["parameters"](rule, SCORES)
 
 
 def test_the_registry_is_what_every_face_offers():
@@ -40,6 +47,8 @@ def test_scikit_learn_clone_works_if_scikit_learn_is_there():
     base = pytest.importorskip("sklearn.base")
     rule = ChangeAlert(threshold=0.5, level="ML")
     assert base.clone(rule) == rule
+    own = FunctionRule(func=lambda h, gap: h[-1] / gap, params={"gap": 2.0}, label="own")
+    assert base.clone(own) == own  # the constructor keeps params as given, as clone requires
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,9 @@
-"""The research sandbox (notebook 07): sweeping any rule's parameter, and RuleSweepExplorer driven as a browser drives it."""
+"""The research sandbox (notebook 07): RuleSweepExplorer driven as a browser drives it.
 
-import functools
+What it sweeps and how (Rule.numeric_params, nested Rule.replace, evaluate.sweep_values,
+match_each and sweep) is tested with the core, in tests/test_detect.py and tests/test_evaluate.py.
+"""
+
 import io
 import time
 
@@ -11,9 +14,10 @@ from PIL import Image
 from test_widget_sweep import Front, errors_reach_the_log, interactive, sweep  # noqa: F401 -- the fixture makes callback errors reach the log
 
 from gqkit import GQConfigError, simulate
-from gqkit.detect import RULES, ChangeAlert, FunctionRule, GroupDrop, StatusAlert, SuddenLoss, VEpisode
-from gqkit.evaluate import evaluate, match_events
-from gqkit.sandbox_widgets import FACTORS, RuleSweepExplorer, _matchings, rule_params, set_param, sweep_rule, sweep_values
+from gqkit.detect import RULES, ChangeAlert, FunctionRule
+from gqkit.evaluate import evaluate, sweep_values
+from gqkit.evaluate import sweep as core_sweep
+from gqkit.sandbox_widgets import RuleSweepExplorer
 
 COHORT = simulate(n_groups=10, seed=3)
 RUPTURE_RULES = [name for name, cls in RULES.items() if cls.finds_ruptures]
@@ -26,114 +30,7 @@ def below_own_mean(history, drop=1.0, *, least=2):
     return (past.mean() - history[-1]) / drop
 
 
-MINE = FunctionRule(func=below_own_mean, scales=("PB",), level="MG", label="below_own_mean")
-
-
-# -- what can be swept, and how ---------------------------------------------------------------------
-
-def test_rule_params_lists_the_numbers_of_any_rule():
-    assert rule_params(MINE) == {"drop": 1.0, "least": 2}  # a function's keyword arguments with a number as default
-    bound = MINE.replace(func=functools.partial(below_own_mean, drop=2.5))
-    assert rule_params(bound) == {"drop": 2.5, "least": 2}
-    assert rule_params(FunctionRule(func=lambda h: h[-1])) == {}  # nothing to sweep
-    for name in RUPTURE_RULES:
-        rule = RULES[name]()
-        params = rule_params(rule)
-        assert params, name
-        assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in params.values())
-        assert all(p.split("[")[0] in rule.get_params() for p in params), name
-    status = StatusAlert(scales=("PB", "NR"), cutoffs={"PB": 4.0, "NR": 3.5, "PW": 3.0})
-    assert {"cutoffs[PB]": 4.0, "cutoffs[NR]": 3.5}.items() <= rule_params(status).items()  # entries of the scales it watches only
-    assert "cutoffs[PW]" not in rule_params(status)
-    with pytest.raises(GQConfigError, match="rule"):
-        rule_params("change")  # type: ignore[arg-type]
-
-
-def test_set_param_changes_one_parameter_and_checks_it():
-    assert set_param(ChangeAlert(), "z", 3.0) == ChangeAlert(z=3.0)
-    assert set_param(VEpisode(), "m", 4) == VEpisode(m=4)
-    status = StatusAlert(cutoffs={"PB": 4.0, "PW": 3.8, "NR": 3.6})
-    assert set_param(status, "cutoffs[PB]", 3.0).cutoffs == {"PB": 3.0, "PW": 3.8, "NR": 3.6}
-    changed = set_param(MINE, "drop", 2.0)
-    assert changed.label == MINE.label and changed.level == "MG" and rule_params(changed)["drop"] == 2.0
-    again = set_param(changed, "least", 3)  # keeps the value bound before, without nesting partials
-    assert rule_params(again) == {"drop": 2.0, "least": 3} and again.func.func is below_own_mean
-    history = np.array([5.0, 5.0, 5.0, 3.0])
-    assert again.func(history) == below_own_mean(history, drop=2.0, least=3)
-    with pytest.raises(GQConfigError, match="param='threshold' is not allowed"):
-        set_param(MINE, "threshold", 1.0)
-    with pytest.raises(GQConfigError, match="whole number"):
-        set_param(VEpisode(), "m", 2.5)
-    with pytest.raises(GQConfigError, match="finite number"):
-        set_param(ChangeAlert(), "z", float("nan"))
-    with pytest.raises(GQConfigError):
-        set_param(SuddenLoss(), "reliability", 1.0)  # the rule itself refuses it
-
-
-@pytest.mark.parametrize("name", RUPTURE_RULES)
-def test_sweep_values_are_increasing_accepted_and_include_the_current_value(name):
-    rule = RULES[name]()
-    for param, current in rule_params(rule).items():
-        values = sweep_values(rule, param)
-        assert current in values and values == sorted(values) and len(values) == len(set(values)) >= 3, (name, param, values)
-        for v in values:
-            set_param(rule, param, v)  # raises if refused
-
-
-def test_sweep_values_follow_the_kind_of_number():
-    assert sweep_values(ChangeAlert(z=2.0), "z") == [round(2.0 * f, 3) for f in FACTORS]  # a quarter to three times
-    reliability = sweep_values(SuddenLoss(reliability=0.9), "reliability")  # refuses 3 x 0.9: swept below 1 instead
-    assert max(reliability) < 1 and min(reliability) >= 0.5 and 0.9 in reliability
-    assert sweep_values(GroupDrop(min_members=3), "min_members") == [2, 3, 4, 5, 6, 7, 8]  # whole numbers the rule accepts
-    assert sweep_values(StatusAlert(cutoffs={"PB": 4.0, "PW": 3.8, "NR": 3.6}), "cutoffs[PB]") == [2.5, 3.0, 3.25, 3.5, 3.75, 4.0, 4.25, 4.5, 4.75, 5.0, 5.5]
-    with pytest.raises(GQConfigError, match="that can be swept"):
-        sweep_values(MINE, "nothing")
-
-
-# -- sweeping ---------------------------------------------------------------------------------------
-
-def test_matching_all_values_at_once_is_matching_each_alone():
-    rule = ChangeAlert(level="MG", scales=("PB", "NR"))
-    values = sweep_values(rule, "z")
-    found = [set_param(rule, "z", v).detect(COHORT.panel()) for v in values]
-    assert any(d.empty for d in found) and any(len(d) > 20 for d in found)  # no alerts at the top, many at the bottom
-    for k in (0, 3):
-        for d, m in zip(found, _matchings(COHORT, found, (0, k))):
-            alone = match_events(COHORT, d, (0, k))
-            pd.testing.assert_frame_equal(m.truth, alone.truth)
-            pd.testing.assert_frame_equal(m.detections, alone.detections)
-
-
-def test_sweep_rule_gives_what_evaluate_gives_for_built_ins_and_functions():
-    from gqkit.evaluate import sweep as core_sweep
-
-    values = [1.5, 2.6, 4.0]
-    ours = sweep_rule(ChangeAlert(), "z", values, COHORT, (0, 2))
-    pd.testing.assert_frame_equal(ours.drop(columns="scope"), core_sweep(ChangeAlert(), "z", values, COHORT, (0, 2)), check_dtype=False)
-    drops = [0.5, 1.0, 2.0]
-    mine = sweep_rule(MINE, "drop", drops, COHORT, scope="MG")
-    assert mine["rule"].tolist() == ["below_own_mean"] * 3 and mine["param"].tolist() == ["drop"] * 3 and mine["value"].tolist() == drops
-    scores = COHORT.scores()
-    for drop, (_, row) in zip(drops, mine.iterrows()):
-        by_hand = FunctionRule(func=functools.partial(below_own_mean, drop=drop), scales=("PB",), level="MG", label="below_own_mean")
-        expected = evaluate(COHORT, by_hand.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG")]
-        for column in ("ruptures", "found", "recall", "detections", "matched", "precision", "f1", "false_alarms_per_100", "median_delay"):
-            assert row[column] == pytest.approx(expected[column], nan_ok=True), column
-    overall = sweep_rule(MINE, "drop", drops, COHORT)
-    assert (overall["ruptures"] > mine["ruptures"]).all() and (overall["recall"] <= mine["recall"]).all()  # MG ruptures are a part
-    assert sweep_rule(MINE, "drop", None, COHORT)["value"].tolist() == sweep_values(MINE, "drop")
-    with pytest.raises(GQConfigError, match="scope='MM'"):
-        sweep_rule(MINE, "drop", drops, COHORT, scope="MM")  # it claims MG
-    with pytest.raises(GQConfigError, match="scope='MG'"):
-        sweep_rule(ChangeAlert(), "z", values, COHORT, scope="MG")  # it claims no level
-    with pytest.raises(GQConfigError, match="cohort"):
-        sweep_rule(ChangeAlert(), "z", values, COHORT.scores())  # type: ignore[arg-type]
-    with pytest.raises(GQConfigError, match="tolerance"):
-        sweep_rule(ChangeAlert(), "z", values, COHORT, (3, 1))
-    with pytest.raises(GQConfigError, match="at least one value"):
-        sweep_rule(ChangeAlert(), "z", [], COHORT)
-    with pytest.raises(GQConfigError, match="z=-1"):
-        sweep_rule(ChangeAlert(), "z", [1.0, -1.0], COHORT)  # the rule refuses it
+MINE = FunctionRule(func=below_own_mean, params={"drop": 1.0, "least": 2}, scales=("PB",), level="MG", label="below_own_mean")
 
 
 # -- the explorer ------------------------------------------------------------------------------------
@@ -151,12 +48,12 @@ def sweep_agrees(ex: RuleSweepExplorer) -> None:
     c = {name: control.value for name, control in ex.controls.items()}
     rule = ex.rule()
     assert getattr(rule, "label", rule.name) == c["rule"] and rule.level == c["level"]
-    assert rule_params(rule)[c["param"]] == c["value"] and options(ex.controls["param"]) == list(rule_params(rule))
+    assert rule.numeric_params()[c["param"]] == c["value"] and options(ex.controls["param"]) == list(rule.numeric_params())
     assert options(ex.controls["scope"]) == ["overall", *([rule.level] if rule.level != "all" else [])]
     if rule.level != "all":
         assert all(s in {sc for sc, lv in COHORT.instrument.facets if lv == rule.level} for s in rule.scales)
     values = options(ex.controls["value"])
-    expected = sweep_rule(rule, c["param"], values, ex.cohort, (0, c["tolerance"]), scope=c["scope"])
+    expected = core_sweep(rule, c["param"], values, ex.cohort, (0, c["tolerance"]), scope=c["scope"])  # the core, from scratch
     pd.testing.assert_frame_equal(ex.curve, expected)
     metrics = evaluate(ex.cohort, rule.detect(ex.cohort.scores()), (0, c["tolerance"])).set_index(["scope", "key"])
     pd.testing.assert_frame_equal(ex.metrics, metrics)
@@ -180,7 +77,7 @@ def test_the_controls_are_built_from_the_registry_and_the_rules(explorer):
     assert options(ex.controls["rule"]) == [*RUPTURE_RULES, "below_own_mean"] and "sudden_gain" not in options(ex.controls["rule"])
     assert ex.controls["rule"].value == "below_own_mean"  # your rule first
     assert options(ex.controls["level"]) == ["MG", "all", "MM", "ML"]  # its own first, then every level PB has items at
-    assert options(ex.controls["param"]) == ["drop", "least"] and options(ex.controls["value"]) == sweep_values(MINE, "drop")
+    assert options(ex.controls["param"]) == ["params__drop", "params__least"] and options(ex.controls["value"]) == sweep_values(MINE, "params__drop")
     assert ex.controls["value"].value == 1.0 and ex.controls["scope"].value == "MG"  # it claims MG: scored on MG ruptures
     sweep_agrees(ex)
     assert {w for w in interactive(ex)} == set(ex.controls.values())
@@ -188,7 +85,7 @@ def test_the_controls_are_built_from_the_registry_and_the_rules(explorer):
 
 @pytest.mark.parametrize(
     "name, value",
-    [("rule", "change"), ("rule", "v_episode"), ("level", "ML"), ("level", "all"), ("scope", "overall"), ("param", "least"), ("value", 0.5),
+    [("rule", "change"), ("rule", "v_episode"), ("level", "ML"), ("level", "all"), ("scope", "overall"), ("param", "params__least"), ("value", 0.5),
      ("tolerance", 1)],
 )  # fmt: skip
 def test_each_control_changes_the_picture_and_the_numbers(name, value):
@@ -233,9 +130,9 @@ def test_a_new_rule_starts_at_its_own_level_parameter_and_value():
     for name in RUPTURE_RULES:
         assert front.set(ex.controls["rule"], name) is None
         base = RULES[name]()
-        first = next(iter(rule_params(base)))
+        first = next(iter(base.numeric_params()))
         assert ex.controls["level"].value == base.level and ex.controls["param"].value == first
-        assert ex.controls["value"].value == rule_params(base)[first]
+        assert ex.controls["value"].value == base.numeric_params()[first]
         assert ex.controls["scope"].value == (base.level if base.level != "all" else "overall")
         sweep_agrees(ex)
     assert front.set(ex.controls["rule"], "change") is None and front.set(ex.controls["level"], "MM") is None
@@ -246,7 +143,7 @@ def test_a_new_rule_starts_at_its_own_level_parameter_and_value():
 def test_every_control_in_every_order_works_or_says_why():
     ex = RuleSweepExplorer(simulate(n_groups=4, seed=8), [MINE], precompute=False)
     s = sweep(ex, sweep_agrees, awkward=[
-        [("rule", "status"), ("level", "MM"), ("tolerance", 0), ("rule", "below_own_mean"), ("param", "least"), ("value", 5)],
+        [("rule", "status"), ("level", "MM"), ("tolerance", 0), ("rule", "below_own_mean"), ("param", "params__least"), ("value", 5)],
         [("rule", "v_episode"), ("param", "m"), ("value", 1), ("level", "MG"), ("scope", "overall"), ("rule", "group_drop")],
     ])  # fmt: skip
     assert not s.problems, "\n".join(s.problems)
@@ -262,8 +159,10 @@ def test_the_explorer_refuses_what_it_cannot_show():
         RuleSweepExplorer(COHORT, [FunctionRule(func=below_own_mean, label="change")])
     with pytest.raises(GQConfigError, match="names of their own"):
         RuleSweepExplorer(COHORT, [MINE, MINE])
-    with pytest.raises(GQConfigError, match="keyword argument with a number"):
+    with pytest.raises(GQConfigError, match="a number to sweep.*params"):
         RuleSweepExplorer(COHORT, [FunctionRule(func=lambda h: h[-1], label="last")])
+    with pytest.raises(GQConfigError, match="a number to sweep"):
+        RuleSweepExplorer(COHORT, [FunctionRule(func=below_own_mean, label="defaults")])  # the function's own defaults are not the rule's parameters
     with pytest.raises(GQConfigError, match="rule='nothing'"):
         RuleSweepExplorer(COHORT, precompute=False, rule="nothing")
     with pytest.raises(GQConfigError, match="tolerance=9"):
@@ -272,7 +171,9 @@ def test_the_explorer_refuses_what_it_cannot_show():
         RuleSweepExplorer(COHORT, grids={"nothing": {"z": [1.0]}})
     with pytest.raises(GQConfigError, match="grids"):
         RuleSweepExplorer(COHORT, grids={"change": {"z": [v for v in (1.0, 2.0, 3.0) if v != ChangeAlert().z]}})  # without the current value
-    ex = RuleSweepExplorer(COHORT, [MINE], grids={"below_own_mean": {"drop": [0.5, 1.0, 4.0]}}, precompute=False)
+    with pytest.raises(GQConfigError, match="grids"):
+        RuleSweepExplorer(COHORT, [MINE], grids={"below_own_mean": {"drop": [0.5, 1.0]}})  # by the name sweep takes: params__drop
+    ex = RuleSweepExplorer(COHORT, [MINE], grids={"below_own_mean": {"params__drop": [0.5, 1.0, 4.0]}}, precompute=False)
     assert options(ex.controls["value"]) == [0.5, 1.0, 4.0]
     sweep_agrees(ex)
 

@@ -27,7 +27,7 @@ def test_notebook_07_sweep_explorer_follows_rule_level_and_value(browser, lab_ur
     image = explorer.locator(".widget-image").first
     expect(image).to_be_visible(timeout=120_000)
     now = explorer.locator(".gq-sweep-now").first
-    expect(now).to_contain_text("below_own_mean, drop = 1", timeout=30_000)
+    expect(now).to_contain_text("below_own_mean, params__drop = 1", timeout=30_000)
     expect(now).to_contain_text("scored on member-group ruptures")
     before = image.get_attribute("src")
     assert before is not None and before.startswith(("blob:", "data:"))
@@ -56,7 +56,7 @@ def test_notebook_07_sweep_explorer_follows_rule_level_and_value(browser, lab_ur
 
     # back to your own rule, with a wider window
     rule.select_option(label="below_own_mean (yours)")
-    expect(now).to_contain_text("below_own_mean, drop = 1", timeout=30_000)
+    expect(now).to_contain_text("below_own_mean, params__drop = 1", timeout=30_000)
     window = explorer.locator(".widget-slider", has=page.locator("label", has_text="window k")).first
     times.append(timed_change(page, image, lambda: nudge(page, window, "ArrowRight")))
     expect(now).to_contain_text("window 0-4", timeout=30_000)
@@ -67,7 +67,7 @@ def test_notebook_07_sweep_explorer_follows_rule_level_and_value(browser, lab_ur
     page.set_viewport_size({"width": 1400, "height": 1300})  # the whole explorer, clear of the status bar
     explorer.scroll_into_view_if_needed()
     explorer.screenshot(path=str(SHOTS / "lab_notebook_07_explorer.png"))
-    curves = panel.locator(".jp-CodeCell", has_text="builtin_curve = sweep_rule").locator(".jp-OutputArea-output img").first
+    curves = panel.locator(".jp-CodeCell", has_text="builtin_curve = sweep(").locator(".jp-OutputArea-output img").first
     curves.scroll_into_view_if_needed()
     curves.screenshot(path=str(SHOTS / "lab_notebook_07_sweep.png"))
     page.close()
