@@ -31,7 +31,8 @@ def main() -> None:
     moves = [("type", ["confrontation", "cultural", "withdrawal"]), ("session", [4, 6, 5]), ("level", ["MM", "MG", "ML"]), ("seed", [2, 3, 1])]
     times = [median_ms(sim.controls[name], values * 4) for name, values in moves]
     print(f"SimulationExplorer, rupture controls:    {statistics.median(times):6.0f} ms (per control: {', '.join(f'{t:.0f}' for t in times)})")
-    print(f"SimulationExplorer, scale (full redraw): {median_ms(sim.controls['scale'], ['NR', 'PW', 'PB'] * 3):6.0f} ms")
+    print(f"SimulationExplorer, sessions:            {median_ms(sim.controls['n_sessions'], [9, 10, 11, 12, 13, 14, 15, 16]):6.0f} ms (each a new setting: the whole figure is drawn)")
+    print(f"SimulationExplorer, scale:               {median_ms(sim.controls['scale'], ['NR', 'PW', 'PB'] * 3):6.0f} ms (the first visit to each scale draws the whole figure; later ones reuse it)")
     det = DetectionExplorer(load_example("course"))
     print(f"DetectionExplorer, threshold:            {median_ms(det.controls['knob'], [0.5, 0.7, 0.9, 1.1] * 4):6.0f} ms")
     print(f"DetectionExplorer, rule:                 {median_ms(det.controls['rule'], ['status', 'v_episode', 'dyad_drop', 'change'] * 3):6.0f} ms")

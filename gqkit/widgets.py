@@ -11,20 +11,21 @@ from __future__ import annotations
 import html
 import io
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from PIL import Image as PILImage
 
 from .errors import GQConfigError, GQDataError
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument, instrument_or_default
-from .plots import detection_grid, heatmap_grid, level_heatmaps, mark_heatmap, trajectories
+from .plots import detection_grid, level_heatmaps, trajectories
 from .scoring import DEFAULT_PRORATE, rci, score
 from .simulation import Cohort, Rupture, simulate
 from .simulation.config import LEVELS, RUPTURE_TYPES
@@ -320,13 +321,70 @@ def figure_png(figure: Figure, dpi: int = 72) -> bytes:
     return buffer.getvalue()
 
 
+class Blitter:
+    """A figure as PNG for an ``Image`` widget, drawing again only what moved (blitting).
+
+    :meth:`png` takes the artists that move and ``still``, a description of everything else
+    the figure shows. The pixels of everything else (axes, ticks, titles, colour bars) are
+    drawn once for each ``still`` and kept (for the :attr:`KEEP` latest, so going back to a
+    setting seen before is fast too); each picture puts them back and draws only the moving
+    artists over them, each axes' in the order a full draw uses (by zorder). The picture is
+    that of a full draw (the tests compare them pixel for pixel) as long as everything outside
+    the moving artists follows from ``still``. Make the figure at the dpi it is shown at (72).
+
+    Parameters
+    ----------
+    figure : Figure
+        Gets an Agg canvas of its own.
+    """
+
+    KEEP = 4
+    """How many backgrounds (one per ``still``) are kept; each takes width x height x 4 bytes."""
+
+    def __init__(self, figure: Figure):
+        self.figure = figure
+        self.canvas = FigureCanvasAgg(figure)
+        self._kept: dict[Hashable, Any] = {}  # still -> the pixels of everything else; the latest used last
+
+    def png(self, still: Hashable, moving: Iterable[Artist]) -> bytes:
+        """The figure as PNG bytes: the pixels kept for ``still`` (drawn if there are none), then the ``moving`` artists over them."""
+        moving = list(moving)
+        for artist in moving:
+            artist.set_animated(True)  # left out of a full draw on screen (not out of savefig)
+        background = self._kept.pop(still, None)
+        if background is None:
+            images = [artist for artist in moving if isinstance(artist, AxesImage) and artist.get_visible()]
+            for image in images:  # matplotlib 3.8 draws animated images all the same
+                image.set_visible(False)
+            self.canvas.draw()
+            for image in images:
+                image.set_visible(True)
+            background = self.canvas.copy_from_bbox(self.figure.bbox)
+            while len(self._kept) >= self.KEEP:
+                del self._kept[next(iter(self._kept))]  # the one used longest ago
+        else:
+            self.canvas.restore_region(background)
+        self._kept[still] = background
+        order: dict[object, int] = {ax: i for i, ax in enumerate(self.figure.axes)}  # a figure's own artists (no axes) last
+        for artist in sorted(moving, key=lambda a: (order.get(a.axes, len(order)), a.get_zorder())):
+            if artist.get_visible():
+                (artist.axes or self.figure).draw_artist(artist)
+        buffer = io.BytesIO()
+        PILImage.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
 class SimulationExplorer(Explorer):
     """Simulate one group with a scripted rupture and see it in the ratings.
 
     Controls set the group (members, sessions, seed, random ruptures on or off), the scripted
     rupture (level, type, member, session, severity, repaired or not and when) and the scale
-    shown. The figure shows a member x session heatmap per level and the strained member's
-    trajectory at the ruptured level, with rupture (x, triangle) and repair (circle) markers.
+    shown. The figure shows a member x session heatmap per level (:func:`gqkit.plots.level_heatmaps`:
+    dark is worse on every scale) and the strained member's trajectory at the ruptured level
+    on the whole 1-7 scale, with rupture onset (cross) and repair (circle) marks that legends
+    explain. A change redraws only the data, marks and legends; a change of the scale, or of
+    the members or sessions the heatmaps show, redraws the whole figure the first time (see
+    :class:`Blitter`).
     The member, onset and repair sliders follow the group's size and length, and the seed
     takes whole numbers from 0 to :attr:`SEED_MAX`, so every setting is a valid simulation.
 
@@ -389,13 +447,12 @@ class SimulationExplorer(Explorer):
         }
         self.image = W.Image(format="png")
         self.summary = W.HTML()
-        self.figure = Figure(figsize=(12, 6))
+        self.figure = Figure(figsize=(12, 6), dpi=72)
         self.axes = self.figure.subplot_mosaic([["MM", "ML", "MG"], ["path", "path", "path"]])
-        self.figure.subplots_adjust(left=0.05, right=0.9, top=0.95, bottom=0.08, wspace=0.25, hspace=0.45)
-        scale_bar = ScalarMappable(norm=Normalize(1, 7), cmap="cividis")
-        self.figure.colorbar(scale_bar, cax=self.figure.add_axes((0.92, 0.58, 0.012, 0.37)), label="score")
+        self.figure.subplots_adjust(left=0.05, right=0.88, top=0.95, bottom=0.08, wspace=0.25, hspace=0.6)
+        self._scale_bar = self.figure.add_axes((0.9, 0.58, 0.012, 0.37))  # one colour bar for the three heatmaps
+        self._blit = Blitter(self.figure)
         self.cohort: Cohort | None = None
-        self._layout: tuple | None = None  # what the heatmap axes are drawn for
         group_box = W.VBox([W.HTML("<b>The group</b>"), c["n_members"], c["n_sessions"], c["seed"], c["random_ruptures"]])
         rupture_box = W.VBox([W.HTML("<b>The scripted rupture</b>"), c["level"], c["type"], c["member"], c["session"], c["severity"], c["repaired"], c["repaired_at"]])
         if repaired_at is None and isinstance(session, int) and isinstance(n_sessions, int):
@@ -403,19 +460,6 @@ class SimulationExplorer(Explorer):
         given = dict(n_members=n_members, n_sessions=n_sessions, seed=seed, random_ruptures=random_ruptures, level=level, type=type, member=member,
                      session=session, severity=severity, repaired=repaired, repaired_at=repaired_at, scale=scale)  # fmt: skip
         super().__init__(c, [W.HBox([group_box, rupture_box]), c["scale"]], [self.image, self.summary], given=given)
-
-    def _redraw_data(self, scores: pd.DataFrame, events: pd.DataFrame, scale: str) -> None:
-        """Put new scores and markers into the existing heatmaps (much cheaper than redrawing them)."""
-        group = scores["group"].iloc[0]
-        for level in LEVELS:
-            ax = self.axes[level]
-            if not ax.get_images():
-                continue  # a level without items for this scale
-            grid = heatmap_grid(scores, scale=scale, level=level, group=group)
-            ax.get_images()[0].set_data(grid.to_numpy(dtype=float))
-            for marks in list(ax.collections):
-                marks.remove()
-            mark_heatmap(ax, events, group=group, level=level, members=list(grid.index))
 
     def rupture(self) -> Rupture:
         """The scripted rupture the controls describe."""
@@ -447,19 +491,19 @@ class SimulationExplorer(Explorer):
         scores, events = self.cohort.scores(), self.cohort.events
         strained = [f"m{rupture.member:02d}"] + ([f"m{rupture.source:02d}"] if rupture.source else [])
         shown_level = rupture.level if (c["scale"], rupture.level) in Instrument.default().facets else "all"
-        layout = (c["n_members"], c["n_sessions"], c["scale"])
-        if layout == self._layout:
-            self._redraw_data(scores, events, c["scale"])  # same axes, ticks and titles: swap the data only
-        else:
-            for ax in self.axes.values():
-                ax.clear()
-            heat_axes = [self.axes["MM"], self.axes["ML"], self.axes["MG"]]
-            level_heatmaps(scores, scale=c["scale"], events=events, axes=heat_axes, colorbar=False)
-            self._layout = layout
-        trajectory = self.axes["path"]
-        trajectory.clear()
-        trajectories(scores, scale=c["scale"], level=shown_level, members=strained, events=events, ax=trajectory)
-        self.image.value = figure_png(self.figure)
+        heat = [self.axes[level] for level in LEVELS]
+        level_heatmaps(scores, scale=c["scale"], events=events, axes=heat, colorbar=self._scale_bar)
+        path = self.axes["path"]
+        trajectories(scores, scale=c["scale"], level=shown_level, members=strained, events=events, ax=path)
+        path.set_xlim(0.5, c["n_sessions"] + 0.5)
+        path.set_ylim(0.7, 7.3)  # the whole answer scale (and room for a mark on 1 or 7): it stays while the data move
+        # ticks, titles and the colour bar follow the scale and the rows and columns of the heatmaps; the rest moves (see Blitter)
+        still = (c["scale"], c["n_sessions"], tuple(np.unique(scores["member"])), int(scores["session"].max()))
+        moving = [artist for ax in heat for artist in (*ax.get_images(), *ax.collections, *ax.spines.values())]
+        legend = path.get_legend()
+        assert legend is not None, "trajectories names the one or two strained members"
+        moving += [*path.get_lines(), *path.collections, *path.spines.values(), path.title, legend]
+        self.image.value = self._blit.png(still, moving)
         rows = events[["session", "kind", "level", "type", "member", "source", "cause"]].to_html(index=False, border=0)
         self.summary.value = f"<b>What really happened</b> (the injected truth):{rows}"
 
@@ -529,8 +573,8 @@ class DetectionExplorer(Explorer):
         }
         self.table = W.HTML()
         self.image = W.Image(format="png")
-        self.figure = Figure(figsize=(9.5, 3.6))
-        FigureCanvasAgg(self.figure)
+        self.figure = Figure(figsize=(9.5, 3.6), dpi=72)
+        self._blit = Blitter(self.figure)
         self.metrics = pd.DataFrame()
         self.detections = pd.DataFrame()
         self._knob_rule: str | None = None  # the rule the knob is set up for
@@ -593,7 +637,7 @@ class DetectionExplorer(Explorer):
                        attended=self.cohort.attended[g], ax=ax, tolerance=tolerance)  # fmt: skip
         drawn = (group, tuple(c.get_offsets().tobytes() for c in ax.collections))  # type: ignore[union-attr]  # matplotlib's stubs: ArrayLike; it is an array
         if drawn != self._drawn:  # a change that leaves this group's marks as they were needs no new picture
-            self.image.value = figure_png(self.figure)
+            self.image.value = self._blit.png(group, ax.collections)  # the group's title and attendance are kept; the marks move
             self._drawn = drawn
 
 
@@ -678,8 +722,7 @@ class RepairExplorer(Explorer):
         self.figure = Figure(figsize=(11, 3.7), dpi=72)
         self.axes = tuple(self.figure.subplots(1, 2))
         self.figure.subplots_adjust(left=0.06, right=0.985, top=0.9, bottom=0.14, wspace=0.2)
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._background: tuple | None = None  # (what it shows, the pixels without the lines)
+        self._blit = Blitter(self.figure)
         self._oq_key: tuple | None = None
         self._oq_limits: tuple[float, float] = (0.0, 180.0)
         for control in c.values():
@@ -719,28 +762,13 @@ class RepairExplorer(Explorer):
         self._oq_key, self._oq_limits = key, right.get_ylim()
 
     def _render(self) -> bytes:
-        """The figure as PNG: axes, ticks and titles are drawn once and kept; lines, frame and legend are redrawn (blitting)."""
-        moving = {ax: [*ax.get_lines(), *ax.spines.values(), *([ax.get_legend()] if ax.get_legend() else [])] for ax in self.axes}
-        for artists in moving.values():
-            for artist in artists:
-                artist.set_animated(True)  # left out of the background
+        """The figure as PNG: axes, ticks and titles are drawn once and kept; lines, frame and legend are drawn again (see :class:`Blitter`)."""
+        moving = [a for ax in self.axes for a in (*ax.get_lines(), *ax.spines.values(), *([ax.get_legend()] if ax.get_legend() else []))]
         shows = tuple(
             (ax.get_ylim(), ax.get_title(), tuple(t.get_text() for t in ax.get_legend().get_texts()) if ax.get_legend() else ())
             for ax in self.axes
         )
-        if self._background is None or self._background[0] != shows:
-            self._canvas.draw()
-            self._background = (shows, self._canvas.copy_from_bbox(self.figure.bbox))
-        else:
-            self._canvas.restore_region(self._background[1])
-        for ax, artists in moving.items():  # in the order a full draw uses (lines, frame and legend overlap)
-            for artist in sorted(artists, key=lambda a: a.get_zorder()):
-                if artist.get_visible():
-                    ax.draw_artist(artist)
-        width, height = self._canvas.get_width_height()
-        buffer = io.BytesIO()
-        PILImage.frombuffer("RGBA", (width, height), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return self._blit.png(shows, moving)
 
     def _summary_html(self) -> str:
         assert self.contrast is not None, "_redraw sets it before the summary"

@@ -113,3 +113,65 @@ def test_detection_grid_moves_its_marks_on_a_second_call():
     detection_grid(strict, group="g001", members=members, n_sessions=16, attended=c.attended[0], ax=ax)
     assert len(ax.collections) == len(OUTCOME_STYLES) and len(ax.get_images()) == 1  # moved, not drawn again
     assert sum(len(col.get_offsets()) for col in ax.collections) < many
+
+
+def test_dark_is_worse_on_every_scale_and_the_colour_bar_shows_true_values(classroom):
+    from gqkit.detect import WORSE
+    from gqkit.plots import scale_colormap
+
+    _, scores = classroom
+    for scale in ("PB", "PW", "NR"):
+        fig, ax = plt.subplots()
+        heatmap(scores, scale=scale, level="ML", ax=ax)
+        image = ax.get_images()[0]
+        low, high = image.to_rgba(np.array([1.0, 7.0]))[:, :3].sum(axis=1)  # brightness of the lowest and the highest score
+        assert (high < low) == (WORSE[scale] > 0), scale  # the worse end is the dark end
+        assert image.get_cmap().name == scale_colormap(scale) and image.get_clim() == (1, 7)
+        bar = image.colorbar
+        assert bar.vmin == 1 and bar.vmax == 7 and bar.ax.get_ylabel() == f"score (higher = {'worse' if scale == 'NR' else 'better'})"
+        plt.close(fig)
+
+
+def test_a_second_heatmap_on_the_same_axes_moves_the_data_and_marks(classroom):
+    cohort, scores = classroom
+    fig, ax = plt.subplots()
+    heatmap(scores, scale="PB", level="MM", events=cohort.events, ax=ax)
+    image, marks = ax.get_images()[0], list(ax.collections)
+    heatmap(scores, scale="NR", level="ML", events=cohort.events, ax=ax)
+    assert ax.get_images() == [image] and list(ax.collections) == marks and len(fig.axes) == 2  # one image, one colour bar
+    sel = scores[(scores.scale == "NR") & (scores.level == "ML")]
+    np.testing.assert_array_equal(np.ma.filled(image.get_array().astype(float), np.nan),
+                                  sel.pivot(index="member", columns="session", values="score").to_numpy(dtype=float))  # fmt: skip
+    rows = {m: i for i, m in enumerate(sorted(scores.member.unique()))}
+    offsets = {c.get_gid(): sorted(map(tuple, c.get_offsets().tolist())) for c in ax.collections}
+    assert offsets == {"gq-rupture": [(8, rows["m03"])], "gq-repair": []}  # m03's withdrawal from the leader, never repaired
+    assert ax.get_title() == "Negative Relationship, member-leader" and image.colorbar.ax.get_ylabel() == "score (higher = worse)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["rupture onset", "repair"]
+    plt.close(fig)
+
+
+def test_level_heatmaps_line_up_their_rows_and_explain_the_marks_once(classroom):
+    cohort, scores = classroom
+    sparse = scores[~((scores.member == "m04") & (scores.level == "MG"))]  # m04 has no member-group score
+    axes = level_heatmaps(sparse, scale="PB", events=cohort.events)
+    assert [ax.get_images()[0].get_array().shape for ax in axes] == [(8, 16)] * 3
+    assert np.isnan(np.ma.filled(axes[2].get_images()[0].get_array().astype(float), np.nan)[3]).all()  # a blank row, not a missing one
+    assert [ax.get_legend() is not None for ax in axes] == [False, True, False]
+    assert [t.get_text() for t in axes[1].get_legend().get_texts()] == ["rupture onset", "repair"]
+    assert len(level_heatmaps(scores, scale="PW", events=cohort.events, axes=axes)[0].get_images()) == 0  # PW: no member-member items
+    assert axes[0].get_title().endswith("no items") and [ax.get_legend() is not None for ax in axes] == [False, True, False]
+    plt.close(axes[0].figure)
+
+
+def test_trajectories_move_their_lines_and_marks_on_a_second_call(classroom):
+    cohort, scores = classroom
+    ax = trajectories(scores, scale="PB", level="MM", members=["m02", "m05"], events=cohort.events)
+    first = ax.get_lines()[0]
+    trajectories(scores, scale="PB", level="MG", members=["m06"], events=cohort.events, ax=ax)
+    assert ax.get_lines() == [first] and first.get_label() == "m06"
+    m06 = scores[(scores.member == "m06") & (scores.scale == "PB") & (scores.level == "MG")].set_index("session")["score"]
+    np.testing.assert_array_equal(first.get_ydata(), m06.to_numpy())
+    offsets = {c.get_gid(): c.get_offsets().tolist() for c in ax.collections}
+    assert offsets == {"gq-rupture": [[11, m06[11]]], "gq-repair": [[13, m06[13]]]}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["m06", "rupture onset", "repair"]
+    plt.close(ax.figure)

@@ -13,6 +13,15 @@ from gqkit.widgets import DetectionExplorer, RCIExplorer, RepairExplorer, ScoreE
 INST = Instrument.default()
 
 
+def _pixels(png: bytes) -> np.ndarray:
+    """A PNG's pixels, to compare a picture with a full redraw."""
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
 def test_score_explorer_shows_the_example_scores():
     ex = ScoreExplorer(EXAMPLE_ANSWERS)
     pb = [EXAMPLE_ANSWERS[i] for i in INST.items_of("PB")]
@@ -248,21 +257,14 @@ def test_a_refused_value_shows_a_message_naming_the_control_until_the_next_chang
 
 
 def test_repair_explorer_blitted_picture_equals_a_full_redraw():
-    import io
-
-    from PIL import Image
-
     from gqkit.widgets import RepairExplorer, figure_png
-
-    def pixels(png):
-        return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
     ex = RepairExplorer()
     oq_axis = ex.axes[1].get_ylim()
     for name, value in [("quality", 1.0), ("repair_session", 12), ("quality", 0.0), ("repair_session", RepairExplorer.NEVER),
                         ("scale", "NR"), ("repair_session", 7), ("level", "MG"), ("severity", 3.0)]:  # fmt: skip
         ex.controls[name].value = value
-        np.testing.assert_array_equal(pixels(ex.image.value), pixels(figure_png(ex.figure)), err_msg=f"{name}={value}")
+        np.testing.assert_array_equal(_pixels(ex.image.value), _pixels(figure_png(ex.figure)), err_msg=f"{name}={value}")
         if name in ("quality", "repair_session") and ex.controls["scale"].value == "PB":
             low, high = ex.axes[1].get_ylim()
             assert low <= oq_axis[0] and high >= oq_axis[1]  # the OQ axis only widens while the repair moves
@@ -319,3 +321,74 @@ def test_simulation_explorer_offers_a_microaggression_only_from_a_member_or_the_
     assert ex.rupture().response == "not addressed" and ex.error is None
     ex.controls["type"].value = "withdrawal"
     assert [v for _, v in ex.controls["level"].options] == ["MM", "ML", "MG"] and ex.controls["level"].value == "ML"
+
+
+def test_simulation_explorer_picture_shows_the_new_data_after_each_change():
+    from gqkit.plots import heatmap_grid
+    from gqkit.widgets import figure_png
+
+    ex = SimulationExplorer()
+    images = {level: ex.axes[level].get_images()[0] for level in ("MM", "ML", "MG")}
+    # every kind of control; the last changes go back to settings whose background is kept
+    for name, value in [("session", 7), ("seed", 4), ("level", "MM"), ("type", "confrontation"), ("member", 3), ("repaired", False),
+                        ("scale", "NR"), ("random_ruptures", True), ("n_members", 5), ("n_sessions", 10), ("scale", "PW"), ("level", "MG"),
+                        ("scale", "NR"), ("scale", "PW"), ("n_sessions", 12), ("scale", "NR"), ("member", 4)]:  # fmt: skip
+        ex.controls[name].value = value
+        assert ex.error is None, (name, value)
+        scale, scores, events = ex.controls["scale"].value, ex.cohort.scores(), ex.cohort.events
+        members = sorted(scores["member"].unique())  # those who came at least once (seed 4: m04 never does)
+        # every heatmap holds the new grid, in the colours of its scale (dark = worse), with the marks of its level
+        for level, ax in ex.axes.items():
+            if level == "path" or (scale, level) not in INST.facets:
+                continue
+            grid = heatmap_grid(scores, scale=scale, level=level, group="g001")
+            assert list(grid.index) == members
+            image = ax.get_images()[0]
+            np.testing.assert_array_equal(np.ma.filled(image.get_array().astype(float), np.nan), grid.to_numpy(dtype=float), err_msg=f"{name}={value} {level}")
+            assert image.get_cmap().name == ("cividis_r" if scale == "NR" else "cividis")
+            truth = events[(events["level"] == level) & ((events["kind"] == "rupture") | events["resolved"].fillna(False).astype(bool))]
+            row = {m: i for i, m in enumerate(members)}
+            for kind in ("rupture", "repair"):
+                e = truth[truth["kind"] == kind]
+                expected = [(s, row[m]) for s, m in zip(e["session"], e["member"])]
+                expected += [(s, row[m]) for s, m, lv in zip(e["session"], e["source"], e["level"]) if lv == "MM" and isinstance(m, str)]
+                marks = next(c for c in ax.collections if c.get_gid() == f"gq-{kind}")
+                assert sorted(map(tuple, marks.get_offsets().tolist())) == sorted(expected), (name, value, level, kind)
+        assert (scale == "PW") == (not ex.axes["MM"].get_images())  # PW has no member-member items
+        # the strained member's path, on a fixed scale
+        rupture = ex.rupture()
+        path = ex.axes["path"]
+        first = path.get_lines()[0]
+        level = rupture.level if (scale, rupture.level) in INST.facets else "all"
+        mine = scores[(scores.member == f"m{rupture.member:02d}") & (scores.scale == scale) & (scores.level == level)].sort_values("session")
+        np.testing.assert_array_equal(first.get_ydata(), mine["score"].to_numpy())
+        assert first.get_label() == f"m{rupture.member:02d}" and path.get_ylim() == (0.7, 7.3)
+        assert [t.get_text() for t in path.get_legend().get_texts()][-2:] == ["rupture onset", "repair"]
+        assert ex._scale_bar.get_ylabel() == f"score (higher = {'worse' if scale == 'NR' else 'better'})"
+        # and the picture sent is what a full redraw gives: nothing stale (ticks, titles, colour bar, legends)
+        np.testing.assert_array_equal(_pixels(ex.image.value), _pixels(figure_png(ex.figure)), err_msg=f"{name}={value}")
+    assert all(ex.axes[level].get_images()[0] is images[level] for level in ("ML", "MG"))  # the same images, new data
+    assert len(ex._blit._kept) == ex._blit.KEEP  # the latest backgrounds, no more
+
+
+def test_simulation_explorer_heatmaps_say_what_the_marks_are():
+    ex = SimulationExplorer(level="MM", type="confrontation")
+    legend = ex.axes["ML"].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["rupture onset", "repair"]
+    assert [t.get_text() for t in ex.axes["path"].get_legend().get_texts()] == ["m01", "m02", "rupture onset", "repair"]
+
+
+def test_detection_explorer_blitted_picture_equals_a_full_redraw():
+    from gqkit.widgets import figure_png
+
+    ex = DetectionExplorer(load_example("course"))
+    marks = {c.get_gid(): c.get_offsets().copy() for c in ex.figure.axes[0].collections}
+    for name, value in [("knob", 0.5), ("rule", "status"), ("group", ex.controls["group"].options[1]), ("knob", 3.0), ("level", "MM"), ("tolerance", 0)]:
+        png = ex.image.value
+        ex.controls[name].value = value
+        np.testing.assert_array_equal(_pixels(ex.image.value), _pixels(figure_png(ex.figure)), err_msg=f"{name}={value}")
+        now = {c.get_gid(): c.get_offsets().copy() for c in ex.figure.axes[0].collections}
+        moved = any(not np.array_equal(marks[gid], now[gid]) for gid in now) or name == "group"
+        assert (ex.image.value != png) == moved, (name, value)  # a new picture exactly when the marks moved
+        marks = now
+    assert ex.figure.axes[0].get_title().startswith(ex.controls["group"].value)

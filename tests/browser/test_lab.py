@@ -117,6 +117,23 @@ def test_notebook_02_simulation_explorer_redraws_and_says_what_is_wrong(browser,
     type_into(seed, 4)  # the next valid change clears the message and redraws
     expect(warning).to_have_count(0, timeout=60_000)
     page.wait_for_function("([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before], timeout=30_000)
+
+    def change(action, shot: str) -> None:
+        """Use a control, wait for the new picture, keep a screenshot of the explorer (to look at: titles, colour bar, legends, marks)."""
+        old = image.get_attribute("src")
+        action()
+        page.wait_for_function("([el, old]) => el.getAttribute('src') !== old && el.complete", arg=[image.element_handle(), old], timeout=30_000)
+        expect(explorer.locator(".gq-error")).to_have_count(0)
+        explorer.screenshot(path=str(SHOTS / shot))
+
+    # the bystander lesson of section 3: a member-member confrontation, unrepaired, on Negative Relationship (dark = worse)
+    run_in_kernel(page, 'explorer.controls["severity"].value = 3.0')
+    change(lambda: explorer.locator(".widget-dropdown select").nth(0).select_option("member-member"), "lab_notebook_02_mm.png")
+    change(lambda: explorer.locator(".widget-checkbox", has_text="repaired").locator("input").click(), "lab_notebook_02_unrepaired.png")
+    change(lambda: explorer.locator(".widget-toggle-buttons button", has_text="negative (NR)").click(), "lab_notebook_02_nr_confrontation.png")
+    expect(truth).not_to_contain_text("repair", timeout=30_000)
+    change(lambda: explorer.locator(".widget-dropdown select").nth(1).select_option("withdrawal"), "lab_notebook_02_nr_withdrawal.png")
+    expect(truth).to_contain_text("withdrawal", timeout=30_000)
     page.close()
 
 
