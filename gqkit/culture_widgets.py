@@ -15,7 +15,6 @@ every number comes from :mod:`gqkit.culture`.
 from __future__ import annotations
 
 import html
-import io
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -24,17 +23,15 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
-from PIL import Image as PILImage
 
 from .culture import MEASURES, RESPONSES, ROLES, Scenario, scenario
 from .errors import GQConfigError
 from .plots import RUPTURE_COLOUR, _artist
 from .simulation import SimulationConfig
-from .widgets import Explorer
+from .widgets import Blitter, Explorer
 
 __all__ = ["ScenarioExplorer", "scenario_paths"]
 
@@ -264,8 +261,7 @@ class ScenarioExplorer(Explorer):
         self.figure = Figure(figsize=(11.5, 3.9), dpi=72)
         self.axes = tuple(self.figure.subplots(1, len(MEASURES)))
         self.figure.subplots_adjust(**LAYOUT)
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._background: tuple | None = None  # (what the still parts show, their pixels)
+        self._blit = Blitter(self.figure)
         self._scales: list[tuple[float, float]] | None = None  # each panel's y range so far
         for control in c.values():
             control.layout.width = "100%"
@@ -323,19 +319,7 @@ class ScenarioExplorer(Explorer):
         lines = [line for ax in self.axes for line in ax.get_lines() if line.get_gid() != "gq-onset"]
         still = tuple((ax.get_ylim(), *(a.get_visible() for a in (*ax.get_lines(), *ax.patches))) for ax in self.axes)
         still += (tuple(t.get_text() for legend in self.figure.legends for t in legend.get_texts()),)
-        for line in lines:
-            line.set_animated(True)  # left out of the kept background
-        if self._background is None or self._background[0] != still:
-            self._canvas.draw()
-            self._background = (still, self._canvas.copy_from_bbox(self.figure.bbox))
-        else:
-            self._canvas.restore_region(self._background[1])
-        for line in lines:
-            if line.get_visible():
-                line.axes.draw_artist(line)
-        buffer = io.BytesIO()
-        PILImage.frombuffer("RGBA", self._canvas.get_width_height(), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return self._blit.png(still, lines)
 
     def _summary_html(self, c: dict) -> str:
         s = self.scenario
