@@ -43,6 +43,10 @@ from .scoring import rci
 
 __all__ = [
     "BEST",
+    "LEVEL",
+    "POSITIVE",
+    "SCALES",
+    "Accepts",
     "DETECTION_COLUMNS",
     "FEEDBACK_RULE",
     "NORM_CHANGE_SD",
@@ -60,6 +64,12 @@ __all__ = [
     "SuddenGain",
     "SuddenLoss",
     "VEpisode",
+    "check_params",
+    "one_of",
+    "optional",
+    "param",
+    "whole",
+    "within",
 ]
 
 DETECTION_COLUMNS = ["group", "member", "session", "onset", "pre", "post", "level", "scale", "rule", "strength"]
@@ -302,6 +312,13 @@ class Accepts:
     declared parameters when it is made, and :meth:`Rule.accepts` lists them, so the CLI and a
     researcher read one source. Checks that tie parameters together stay in the rule's ``_check``.
 
+    Parameters
+    ----------
+    test : callable
+        ``test(value) -> bool``: True when the value is accepted.
+    expected : str
+        What is accepted, in words ("a number greater than 0").
+
     Examples
     --------
     >>> VEpisode.accepts()["sd"]
@@ -315,7 +332,17 @@ class Accepts:
     expected: str
 
     def check(self, owner: str, name: str, value: object) -> None:
-        """Raise :class:`GQConfigError` naming ``owner.name`` when ``value`` fails the test."""
+        """Raise :class:`GQConfigError` naming ``owner.name`` when ``value`` fails the test.
+
+        Parameters
+        ----------
+        owner : str
+            The rule's class name.
+        name : str
+            The parameter's name.
+        value : object
+            The value given.
+        """
         if not self.test(value):
             raise GQConfigError(f"{owner}.{name}", value, self.expected)
 
@@ -328,23 +355,51 @@ POSITIVE = Accepts(lambda v: _real(v) and v > 0, "a number greater than 0")
 
 
 def whole(minimum: int) -> Accepts:
-    """A whole number of at least ``minimum``."""
+    """A whole number of at least ``minimum``.
+
+    Parameters
+    ----------
+    minimum : int
+        The smallest number accepted.
+    """
     return Accepts(lambda v: isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) and int(v) >= minimum,
                    f"a whole number of at least {minimum}")  # fmt: skip
 
 
 def within(low: float, high: float, expected: str, *, low_open: bool = False, high_open: bool = False) -> Accepts:
-    """A number from ``low`` to ``high`` (``low_open``/``high_open``: that end excluded)."""
+    """A number from ``low`` to ``high``.
+
+    Parameters
+    ----------
+    low, high : float
+        The ends of the range.
+    expected : str
+        The range in words, for errors.
+    low_open, high_open : bool
+        Leave that end out of the range.
+    """
     return Accepts(lambda v: _real(v) and (low < v if low_open else low <= v) and (v < high if high_open else v <= high), expected)
 
 
 def one_of(*options: object) -> Accepts:
-    """One of the given values."""
+    """One of the given text values.
+
+    Parameters
+    ----------
+    *options : str
+        The values accepted.
+    """
     return Accepts(lambda v: isinstance(v, str) and v in options, "one of " + ", ".join(map(repr, options)))
 
 
 def optional(accepts: Accepts) -> Accepts:
-    """None, or what ``accepts`` accepts."""
+    """None, or what ``accepts`` accepts.
+
+    Parameters
+    ----------
+    accepts : Accepts
+        What a value other than None must pass.
+    """
     return Accepts(lambda v: v is None or accepts.test(v), f"None or {accepts.expected}")
 
 
@@ -356,7 +411,27 @@ _BY_SCALE_POSITIVE = Accepts(lambda v: _BY_SCALE.test(v) and all(x > 0 for x in 
 
 
 def param(default: Any = dataclasses.MISSING, accepts: Accepts | None = None, *, factory: Callable[[], Any] | None = None) -> Any:
-    """A rule parameter: its default (or default ``factory``) and what it accepts."""
+    """A rule parameter: its default (or default ``factory``) and what it accepts.
+
+    Parameters
+    ----------
+    default : object
+        The default value (leave out for a required parameter or with ``factory``).
+    accepts : Accepts, optional
+        What the parameter accepts; checked by :func:`check_params` when a rule is made.
+    factory : callable, optional
+        Makes the default (for a mutable one, e.g. ``dict``).
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True, kw_only=True)
+    ... class Floor(ChangeAlert):
+    ...     floor: float = param(1.0, POSITIVE)
+    >>> Floor(floor=-1)
+    Traceback (most recent call last):
+    gqkit.errors.GQConfigError: Floor.floor=-1 is not allowed: expected a number greater than 0
+    """
     metadata = {"accepts": accepts} if accepts is not None else {}
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
@@ -730,9 +805,22 @@ def _direction(scales: tuple[str, ...], worse: dict[str, float] | None) -> np.nd
     return np.array([lookup[s] for s in scales], dtype=float)
 
 
-def _check_types(rule: Rule) -> None:
-    """Each parameter has the kind of its default (True/False, a whole number, a finite number; numbers become
-    plain int or float) and passes its declared :class:`Accepts`."""
+def check_params(rule: Rule) -> None:
+    """Check a rule's parameters where it is made (call it from ``__post_init__``; the built-ins do).
+
+    Each parameter has the kind of its default (True/False, a whole number, a finite number; numbers become
+    plain int or float) and passes its declared :class:`Accepts`.
+
+    Parameters
+    ----------
+    rule : Rule
+        The rule being made (a frozen dataclass: plain numbers are set in place).
+
+    Raises
+    ------
+    GQConfigError
+        Naming the first parameter that is refused and what it accepts.
+    """
     for f in dataclasses.fields(rule):
         default, value, name = f.default, getattr(rule, f.name), f"{type(rule).__name__}.{f.name}"
         if "accepts" in f.metadata:
@@ -772,7 +860,7 @@ class _SeriesRule(Rule):
     worse: dict | None = None
 
     def __post_init__(self) -> None:
-        _check_types(self)
+        check_params(self)
         _direction(self.scales, self.worse)
         self._check()
 
@@ -1415,7 +1503,7 @@ class FunctionRule(Rule):
     label: str = "function"
 
     def __post_init__(self) -> None:
-        _check_types(self)
+        check_params(self)
         keywords = _keywords(self.func)
         if keywords is not None:
             taken, required = keywords

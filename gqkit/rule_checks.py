@@ -130,8 +130,9 @@ def check_rule(rule: Rule, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     rule : Rule
         A built-in rule, a :class:`~gqkit.detect.FunctionRule`, or a researcher's own subclass.
     scores : DataFrame, optional
-        Tidy scores to check it on; default: three simulated groups of the default model
-        (``gqkit.simulate(n_groups=3, seed=12).scores()``).
+        Tidy scores to check it on; default: the rule class's ``example_scores()`` when it has
+        one (a rule that reads other data than GQ scores), else three simulated groups of the
+        default model (``gqkit.simulate(n_groups=3, seed=12).scores()``).
 
     Returns
     -------
@@ -151,7 +152,9 @@ def check_rule(rule: Rule, scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     if not isinstance(rule, Rule):
         raise GQConfigError("rule", type(rule).__name__, "a gqkit.detect.Rule (subclass Rule, or wrap a function in FunctionRule)")
-    scores = simulate(n_groups=3, seed=12).scores() if scores is None else scores
+    if scores is None:  # a rule that reads other data than GQ scores gives its own example (e.g. gqkit.dyads.PairDrop)
+        example = getattr(type(rule), "example_scores", None)
+        scores = example() if callable(example) else simulate(n_groups=3, seed=12).scores()
     failed = []
     for name, check in CHECKS.items():
         try:

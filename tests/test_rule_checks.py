@@ -113,3 +113,11 @@ def test_a_mutable_rule_is_caught():
 def test_check_rule_refuses_what_is_not_a_rule():
     with pytest.raises(GQConfigError, match="rule='str'"):
         check_rule("change")  # type: ignore[arg-type]
+
+
+def test_a_rule_on_other_data_is_checked_on_its_own_example():
+    """PairDrop reads relationship effects, not GQ scores: check_rule takes its example_scores() by default."""
+    from gqkit.dyads import PairDrop
+
+    report = check_rule(PairDrop())
+    assert report["passed"].all(), report[~report["passed"]]
