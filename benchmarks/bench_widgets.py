@@ -34,7 +34,7 @@ def main() -> None:
     print(f"SimulationExplorer, sessions:            {median_ms(sim.controls['n_sessions'], [9, 10, 11, 12, 13, 14, 15, 16]):6.0f} ms (each a new setting: the whole figure is drawn)")
     print(f"SimulationExplorer, scale:               {median_ms(sim.controls['scale'], ['NR', 'PW', 'PB'] * 3):6.0f} ms (the first visit to each scale draws the whole figure; later ones reuse it)")
     det = DetectionExplorer(load_example("course"))
-    print(f"DetectionExplorer, threshold:            {median_ms(det.controls['knob'], [0.5, 0.7, 0.9, 1.1] * 4):6.0f} ms")
+    print(f"DetectionExplorer, threshold:            {median_ms(det.controls['knob'], [1.5, 2.0, 2.5, 3.0] * 4):6.0f} ms")
     print(f"DetectionExplorer, rule:                 {median_ms(det.controls['rule'], ['status', 'v_episode', 'dyad_drop', 'change'] * 3):6.0f} ms")
     rep = RepairExplorer()  # each setting simulates 12 replicate groups; results are cached, so a setting seen before is cheaper
     qualities = [round(0.05 * i, 2) for i in range(21)]

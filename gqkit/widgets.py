@@ -510,8 +510,8 @@ class SimulationExplorer(Explorer):
 
 # rule name -> (label of its main knob, how the knob sets the rule's parameters, (min, max, step), default)
 _KNOBS = {
-    "change": ("threshold", lambda v: {"threshold": v}, (0.2, 2.5, 0.05), 0.88),
-    "status": ("cutoff PB/PW (NR mirrored)", lambda v: {"cutoffs": {"PB": v, "PW": v - 0.2, "NR": 7.6 - v}}, (2.5, 5.5, 0.1), 4.0),
+    "change": ("z (x the facet's usual change)", lambda v: {"z": v}, (1.0, 5.0, 0.1), 2.6),
+    "status": ("z (norm SDs from the mean)", lambda v: {"z": v}, (0.5, 3.5, 0.1), 2.0),
     "v_episode": ("k (SDs)", lambda v: {"k": v}, (0.5, 3.0, 0.1), 1.0),
     "sudden_loss": ("reliability (cutoff = RCI)", lambda v: {"reliability": v}, (0.5, 0.98, 0.01), 0.90),
     "group_drop": ("threshold", lambda v: {"threshold": v}, (0.1, 1.5, 0.05), 0.5),
@@ -540,13 +540,13 @@ class DetectionExplorer(Explorer):
     --------
     >>> from gqkit import load_example
     >>> ex = DetectionExplorer(load_example("course"))
-    >>> ex.controls["knob"].value = 2.0
+    >>> ex.controls["knob"].value = 3.5  # z: a stricter change alert
     >>> bool(ex.metrics.loc[("overall", "all"), "detections"] <= 23)
     True
     >>> ex.controls["level"].value = "MM"  # the scales with member-member items
     >>> ex.rule().level, ex.rule().scales
     ('MM', ('PB', 'NR'))
-    >>> ex.controls["knob"].value = 0.5
+    >>> ex.controls["knob"].value = 1.5
     >>> set(ex.detections["level"])
     {'MM'}
     """
