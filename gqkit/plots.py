@@ -43,6 +43,13 @@ def scale_colormap(scale: str) -> str:
 
     Dark is then the bad end on every scale: low bond or work, high negative relationship.
 
+    Parameters
+    ----------
+    scale : str
+        A GQ scale name.
+
+    Examples
+    --------
     >>> scale_colormap("PB"), scale_colormap("NR")
     ('cividis', 'cividis_r')
     """
@@ -123,6 +130,33 @@ def heatmap(
 
     Called again on the same axes, it puts the new scores and marks into the image and marks
     it drew (fast enough for a widget).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Tidy scores (:func:`gqkit.score` or ``Cohort.scores()``).
+    scale : str
+        The scale shown, e.g. ``"PB"``.
+    level : str
+        ``"all"`` (the subscale) or a level (``"MM"``, ``"ML"``, ``"MG"``).
+    group : str, optional
+        The group shown; default the first.
+    value : str
+        The column of ``scores`` to show (default ``"score"``).
+    events : DataFrame, optional
+        A cohort's truth table, for the rupture and repair marks.
+    ax : Axes, optional
+        Where to draw; default a new figure. Axes it drew before are updated in place.
+    vmin, vmax : float
+        The ends of the colour scale (default the answer scale, 1-7).
+    colorbar : bool or Axes
+        A colour bar beside the axes (True), in the given Axes, or none (False).
+    legend : bool
+        A legend of the marks under the axes (when ``events`` are given).
+
+    Returns
+    -------
+    Axes
 
     Examples
     --------
@@ -318,6 +352,22 @@ def heatmap_grid(scores: pd.DataFrame, *, scale: str, level: str, group: str, va
 
     Its rows are every member of the group (with a score on any scale or level) and its columns
     every session up to the last in ``scores``, so the heatmaps of one group line up.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Tidy scores.
+    scale, level : str
+        The facet shown.
+    group : str
+        The group shown.
+    value : str
+        The column of ``scores`` to show.
+
+    Returns
+    -------
+    DataFrame
+        Members (rows) x sessions (columns).
     """
     data = _select(scores, scale, level, group)
     members = np.sort(scores.loc[scores["group"] == group, "member"].unique())
@@ -329,6 +379,23 @@ def mark_heatmap(ax: Axes, events: pd.DataFrame | None, *, group: str, level: st
     """Mark rupture onsets (x) and repairs (o) of one level on a heatmap's member rows.
 
     One set of points per kind (:data:`MARK_STYLES`); called again on the same axes, it moves them.
+
+    Parameters
+    ----------
+    ax : Axes
+        A heatmap's axes.
+    events : DataFrame or None
+        A cohort's truth table (None: no marks).
+    group : str
+        The group shown.
+    level : str
+        The level whose ruptures and repairs are marked.
+    members : list of str
+        The members of the heatmap's rows, top to bottom.
+
+    Returns
+    -------
+    Axes
     """
     marked = _marked(events, group, level)
     rows = marked["member"].map({m: i for i, m in enumerate(members)})
@@ -356,6 +423,29 @@ def trajectories(
     eight members), a legend beside the axes names the members and the marks. Called again on
     the same axes, it puts the new data into the lines and marks it drew, a line per member in
     order (fast enough for a widget).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Tidy scores.
+    scale, level : str
+        The facet shown.
+    group : str, optional
+        The group shown; default the first.
+    members : list of str, optional
+        The members drawn; default all of the group.
+    value : str
+        The column of ``scores`` to show.
+    events : DataFrame, optional
+        A cohort's truth table, for the marks.
+    ax : Axes, optional
+        Where to draw; default a new figure. Axes it drew before are updated in place.
+    legend : bool
+        A legend beside the axes (at most eight members).
+
+    Returns
+    -------
+    Axes
 
     Examples
     --------
@@ -414,6 +504,23 @@ def level_heatmaps(
     middle heatmap. Called again on the same axes, it puts the new data into what it drew (see
     :func:`heatmap`). Returns the three axes.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        Tidy scores.
+    scale : str
+        The scale shown at each level.
+    group : str, optional
+        The group shown; default the first.
+    events : DataFrame, optional
+        A cohort's truth table, for the marks.
+    axes : list of Axes, optional
+        Three axes to draw in; default a new figure. Axes it drew before are updated in place.
+    colorbar : bool or Axes
+        As for :func:`heatmap`.
+    legend : bool
+        A legend of the marks (when ``events`` are given).
+
     Examples
     --------
     >>> from gqkit import load_example
@@ -461,6 +568,13 @@ def repair_paths(contrast, *, axes=None):
     right: the OQ (higher = worse), same lines. Called again on the same two axes, it moves
     the data into the existing lines instead of drawing new ones (fast enough for a widget).
     Returns the two axes.
+
+    Parameters
+    ----------
+    contrast : RepairContrast
+        :func:`gqkit.repair.repair_contrast`'s result.
+    axes : tuple of two Axes, optional
+        Where to draw; default a new figure. Axes it drew before are updated in place.
 
     Examples
     --------
@@ -516,6 +630,15 @@ def status_outcomes(summary: pd.DataFrame, *, ax: Axes | None = None, column: st
     ``summary`` is :func:`gqkit.repair.status_summary` output. A status without members is
     labelled "none". Returns the axes.
 
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`gqkit.repair.status_summary`'s table.
+    ax : Axes, optional
+        Where to draw; default a new figure.
+    column : str
+        The outcome whose mean is shown (default ``"oq_change"``).
+
     Examples
     --------
     >>> from gqkit import simulate
@@ -553,6 +676,15 @@ def trial_change(trial: Trial, *, by: str | None = "not_on_track", ax: Axes | No
     ruptured) are drawn in vermillion, the others in blue (Okabe-Ito); diamonds mark the means
     with a bootstrap 95% interval, dotted lines reliable improvement and deterioration.
     Members without a change are left out. Returns the axes.
+
+    Parameters
+    ----------
+    trial : Trial
+        :func:`gqkit.trial`'s result.
+    by : str or None
+        The subgroup column that splits each arm, or None.
+    ax : Axes, optional
+        Where to draw; default a new figure.
 
     Examples
     --------

@@ -243,7 +243,15 @@ class ScoreExplorer(Explorer):
         return {item: None if s.value == self.NO_ANSWER else s.value for item, s in self.answer_sliders.items()}
 
     def score_of(self, scale: str, level: str = "all") -> float:
-        """The current score of one subscale (``level="all"``) or facet."""
+        """The current score of one subscale (``level="all"``) or facet.
+
+        Parameters
+        ----------
+        scale : str
+            ``"PB"``, ``"PW"`` or ``"NR"``.
+        level : str
+            ``"all"`` (the subscale) or a level (``"MM"``, ``"ML"``, ``"MG"``).
+        """
         row = self.scores[(self.scores["scale"] == scale) & (self.scores["level"] == level)]
         return float(row["score"].iloc[0])
 
@@ -287,6 +295,13 @@ class RCIExplorer(Explorer):
     reliable change index computed by :func:`gqkit.rci`. Its controls are ``"sd"`` and
     ``"reliability"`` (see :class:`Explorer`).
 
+    Parameters
+    ----------
+    sd : float
+        The norm group's standard deviation, in score points.
+    reliability : float
+        The score's reliability, from 0 up to (not including) 1.
+
     Examples
     --------
     >>> ex = RCIExplorer()
@@ -315,7 +330,19 @@ class RCIExplorer(Explorer):
 
 
 def figure_png(figure: Figure, dpi: int = 72) -> bytes:
-    """A figure as PNG bytes (for an ``Image`` widget, which renders the same in Lab and Voila)."""
+    """A figure as PNG bytes (for an ``Image`` widget, which renders the same in Lab and Voila).
+
+    Parameters
+    ----------
+    figure : Figure
+        The figure to encode.
+    dpi : int
+        Dots per inch of the picture (72: the size it is shown at).
+
+    Returns
+    -------
+    bytes
+    """
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
@@ -400,6 +427,31 @@ class SimulationExplorer(Explorer):
         The latest simulation (its ``events`` table is the truth shown in the figure).
     image : Image
         The figure as PNG.
+
+    Parameters
+    ----------
+    seed : int
+        The group's seed.
+    n_members, n_sessions : int
+        The group's size and length.
+    level : str
+        The scripted rupture's level: ``"MM"``, ``"ML"`` or ``"MG"``.
+    type : str
+        Its type (withdrawal, confrontation, cultural; cultural at MM or ML only).
+    member : int
+        The strained member (1-based).
+    session : int
+        The onset session.
+    severity : float
+        Its size, in the model's units (see :class:`gqkit.Rupture`).
+    repaired : bool
+        Whether the leader repairs it.
+    repaired_at : int, optional
+        The repair session (default a few sessions after onset).
+    random_ruptures : bool
+        Also simulate the model's random ruptures.
+    scale : str
+        The scale shown: ``"PB"``, ``"PW"`` or ``"NR"``.
 
     Examples
     --------
@@ -536,6 +588,17 @@ class DetectionExplorer(Explorer):
     by level count only its recall there; a rule that watches one level claims it, so its
     precision by level is defined too.
 
+    Parameters
+    ----------
+    cohort : Cohort
+        A simulated cohort (its injected truth scores the rules), e.g. ``load_example("course")``.
+    rule : str
+        The rule shown first: a name in :data:`gqkit.detect.RULES` that finds ruptures.
+    level : str
+        ``""`` (the rule's own), ``"all"`` (no claim) or a level (``"MM"``, ``"ML"``, ``"MG"``).
+    tolerance : int
+        The matching window ``k``: a detection may claim an onset up to ``k`` sessions after the true one.
+
     Examples
     --------
     >>> from gqkit import load_example
@@ -664,6 +727,31 @@ class RepairExplorer(Explorer):
         The figure as PNG.
     summary : HTML
         The numbers.
+
+    Parameters
+    ----------
+    level : str
+        The ruptured level: ``"MM"``, ``"ML"`` or ``"MG"``.
+    type : str
+        The rupture type, e.g. ``"withdrawal"`` or ``"confrontation"``.
+    member : int
+        The strained member (1-based).
+    onset : int
+        The session the rupture begins.
+    severity : float
+        Its size, in the model's units (see :class:`gqkit.Rupture`).
+    repair_session : int, "never" or None
+        The session the leader repairs it; ``"never"`` or None: not repaired.
+    quality : float
+        The repair's quality, 0 to 1.
+    scale : str
+        The relationship scale shown.
+    n_groups : int
+        Replicate groups averaged (same seeds with and without the repair).
+    seed : int
+        Seed of the replicate groups.
+    n_members, n_sessions : int
+        The groups' size and length.
 
     Examples
     --------

@@ -31,7 +31,7 @@ import pytest
 
 import gqkit
 
-PENDING = {"gqkit.widgets", "gqkit.plots"}
+PENDING: set[str] = set()
 """Modules whose docstrings are still being written: skipped here until they are done."""
 
 _UNDERLINE = re.compile(r"-{3,}")
