@@ -72,6 +72,7 @@ NOTEBOOKS = {
     "04": ("04_repair_and_outcomes.ipynb", ["RepairExplorer"]),
     "05": ("05_feedback_and_the_therapist.ipynb", ["FeedbackExplorer"]),
     "06": ("06_cultural_ruptures.ipynb", ["ScenarioExplorer"]),
+    "07": ("07_research_sandbox.ipynb", ["RuleSweepExplorer"]),
 }
 
 # Run in the notebook's kernel after "Run all": tag each explorer, its controls and its output with
