@@ -15,7 +15,6 @@ what it computed, so that a change answers quickly.
 from __future__ import annotations
 
 import html
-import io
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +24,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 from .detect import RULES, Rule
 from .errors import GQConfigError
@@ -33,7 +31,7 @@ from .evaluate import Matching, match_each, metrics_table, sweep_table, sweep_va
 from .instrument import LEVEL_NAMES, LEVELS
 from .plots import sweep_curve
 from .simulation import Cohort
-from .widgets import Explorer
+from .widgets import Explorer, canvas_png
 
 __all__ = ["RuleSweepExplorer"]
 
@@ -357,9 +355,7 @@ class RuleSweepExplorer(Explorer):
         line.set_xdata([row["value"]] * 2)
         left.draw_artist(ring)
         right.draw_artist(line)
-        buffer = io.BytesIO()
-        PILImage.frombuffer("RGBA", self._canvas.get_width_height(), self._canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = canvas_png(self._canvas)
 
     def _table_html(self, rule: Rule, c: Mapping[str, Any], row: pd.Series) -> str:
         shown = self.metrics.loc[[("overall", "all"), ("level", "MM"), ("level", "ML"), ("level", "MG")], _SHOWN]
