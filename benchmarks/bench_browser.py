@@ -73,6 +73,7 @@ NOTEBOOKS = {
     "05": ("05_feedback_and_the_therapist.ipynb", ["FeedbackExplorer"]),
     "06": ("06_cultural_ruptures.ipynb", ["ScenarioExplorer"]),
     "07": ("07_research_sandbox.ipynb", ["RuleSweepExplorer"]),
+    "08": ("08_who_with_whom.ipynb", ["RoundRobinExplorer"]),
 }
 
 # Run in the notebook's kernel after "Run all": tag each explorer, its controls and its output with

@@ -12,6 +12,7 @@ import time
 from gqkit import load_example
 from gqkit.culture_widgets import ScenarioExplorer
 from gqkit.exercises import EXAMPLE_ANSWERS
+from gqkit.srm_widgets import RoundRobinExplorer
 from gqkit.widgets import DetectionExplorer, RepairExplorer, ScoreExplorer, SimulationExplorer
 
 
@@ -52,6 +53,14 @@ def main() -> None:
     times = [median_ms(scen.controls[name], values) for name, values in moves]
     print(f"ScenarioExplorer, every other control:       {statistics.median(times):6.0f} ms (per control: "
           + ", ".join(f"{name} {t:.0f}" for (name, _), t in zip(moves, times)) + ")")
+    rr = RoundRobinExplorer()  # each new pair, onset, repair or seed simulates one group; its round robins and SRMs are kept
+    print(f"RoundRobinExplorer, session and item:        {median_ms(rr.controls['session'], [2, 4, 6, 10, 12, 14, 16, 8] * 2):6.0f} ms (session), "
+          f"{median_ms(rr.controls['item'], ['bond_a', 'bond_b', 'conflict', 'bond'] * 2):.0f} ms (item; the first conflict draws the whole figure)")
+    moves = [("onset", [3, 4, 5, 7, 8]), ("repaired_at", [12, 13, 14, "never"]), ("strained", [1, 3, 4, 6]), ("other", [2, 3, 7, 8]),
+             ("shock", [1.0, 1.5, 2.5, 3.0]), ("seed", [1, 2, 4, 5])]
+    times = [median_ms(rr.controls[name], values) for name, values in moves]
+    print(f"RoundRobinExplorer, the rupture and seed:    {statistics.median(times):6.0f} ms (per control: "
+          + ", ".join(f"{name} {t:.0f}" for (name, _), t in zip(moves, times)) + "; each a new simulation)")
 
 
 if __name__ == "__main__":

@@ -869,3 +869,189 @@ def check_level_recall_gap(answer: float | None, rule: Rule, *, builtin: Rule | 
     return _check_number(answer, recall[0] - recall[1], 2,
                          f"evaluate each rule on research and subtract the recall in the ('level', '{level}') rows: yours minus the built-in's.",
                          share=True)  # fmt: skip
+
+
+# --- notebook 08: who with whom (round robins and the Social Relations Model) ---------------
+__all__ += ["check_actor_shift", "check_relationship_share", "check_strained_pair", "pair_rupture_group", "srm_cohort", "srm_mystery"]
+
+_QUIET_GROUP: dict[str, Any] = {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0}
+
+
+def pair_rupture_group() -> Cohort:
+    """The group of notebook 08: eight members, 16 sessions, no random ruptures; m02 withdraws from m05 from session 6, never repaired (seed 3)."""
+    return simulate(seed=3, ruptures=[Rupture(session=6, level="MM", type="withdrawal", member=2, source=5)], **_QUIET_GROUP)
+
+
+def _mystery_pair_group() -> Cohort:
+    return simulate(seed=100, ruptures=[Rupture(session=7, level="MM", type="confrontation", member=6, source=3)], **_QUIET_GROUP)
+
+
+def srm_mystery():  # -> gqkit.simulation.round_robin.SimulatedRoundRobin
+    """Notebook 08's mystery: a quiet group's round robins (every 4th session) with one hidden member-member rupture.
+
+    The truth table is left empty, so no figure outlines the pair; :func:`check_strained_pair`
+    knows it.
+
+    Returns
+    -------
+    SimulatedRoundRobin
+        :func:`gqkit.round_robin_ratings` of the group, with an empty ``truth``.
+    """
+    import dataclasses
+
+    from .simulation import round_robin_ratings
+
+    rr = round_robin_ratings(_mystery_pair_group())
+    return dataclasses.replace(rr, truth=rr.truth.iloc[0:0])
+
+
+def _pair_numbers(answer: object) -> list[int] | None:
+    """The member numbers an answer names (``"m02>m05"``, ``"2 and 5"``, ``(2, 5)``, ``["m02", "m05"]``); None for a decimal number or no text."""
+    if isinstance(answer, (tuple, list, set, frozenset)):
+        answer = " ".join(map(str, answer))
+    if isinstance(answer, (bool, float)) or not isinstance(answer, (str, int)):
+        return None
+    text = str(answer).lower()
+    if re.search(r"\d\s*\.\s*\d", text):  # a decimal number, not a member
+        return None
+    return [int(t) for t in re.findall(r"\d+", text)]
+
+
+def check_strained_pair(answer: str | tuple | None, session: int = 8) -> Feedback:
+    """Exercise (notebook 08): which pair of members is strained in the mystery group's round robin?
+
+    The pair of :func:`srm_mystery`'s hidden member-member rupture, in either order and in any
+    of the ways a pair is written: ``"m03>m06"``, ``"m06-m03"``, ``"3 and 6"``, ``"m3, m6"``,
+    ``(3, 6)`` or ``["m03", "m06"]``.
+
+    Parameters
+    ----------
+    answer : str or tuple or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    session : int
+        The round robin the feedback quotes (the notebook reads session 8).
+
+    Examples
+    --------
+    >>> check_strained_pair(None).correct is None
+    True
+    >>> bool(check_strained_pair("m01 and m02"))
+    False
+    """
+    from .plots import round_robin_slice
+    from .srm import srm
+
+    if _unanswered(answer):
+        return Feedback(None, "replace None with two members, e.g. 'm02>m05' or '2 and 5'.")
+    cohort = _mystery_pair_group()
+    n = cohort.attended.shape[1]
+    numbers = _pair_numbers(answer)
+    if numbers is None or len(numbers) != 2 or numbers[0] == numbers[1] or not all(1 <= m <= n for m in numbers):
+        return Feedback(False, f"name two different members of the group (m01 to m{n:02d}), e.g. 'm02>m05' or '2 and 5'; not {answer!r}.")
+    rupture = cohort.events[cohort.events["kind"] == "rupture"].iloc[0]
+    strained, other = str(rupture["member"]), str(rupture["source"])
+    effects = srm(round_robin_slice(srm_mystery(), session=session), groups=(), by=(), missing="impute", min_var=None).relationship
+    rel = dict(zip(effects["rater"].astype(str) + ">" + effects["target"].astype(str), effects["relationship"]))
+    a, b = (f"m{m:02d}" for m in numbers)
+    shown = f"{a}→{b} {rel.get(f'{a}>{b}', float('nan')):+.1f}, {b}→{a} {rel.get(f'{b}>{a}', float('nan')):+.1f}"
+    if {a, b} == {strained, other}:
+        return Feedback(True, f"{strained} and {other} (session {session}: {shown}). A rupture pulls both of a pair's relationship effects down, "
+                              f"here {strained}'s view of {other} most: {strained} is the member strained.")  # fmt: skip
+    return Feedback(False, f"{a} and {b}: {shown} at session {session}. Look for the pair whose two cells, i→j and j→i, are both on the "
+                           "orange side of the relationship matrix, one of them far out.")  # fmt: skip
+
+
+def srm_cohort() -> Cohort:
+    """The cohort of notebook 08's pooled SRM: 100 groups of the default model (random ruptures included), seed 2."""
+    return simulate(n_groups=100, seed=2)
+
+
+def check_relationship_share(answer: float | None, cohort: Cohort | None = None, session: int = 4, item: str = "bond_a") -> Feedback:
+    """Exercise (notebook 08): the share of one item's rating variance that is relationship variance, pooled over the groups.
+
+    ``srm(round_robin_ratings(cohort).ratings, missing="impute")``'s pooled table, the row of
+    ``session``, ``item`` and the relationship variance, its ``standardized`` column (the
+    relationship variance's share of actor + partner + relationship variance). Two decimals;
+    a share may come as a percentage.
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    cohort : Cohort, optional
+        Default: :func:`srm_cohort`.
+    session : int
+        The rated session.
+    item : str
+        The item.
+
+    Examples
+    --------
+    >>> check_relationship_share(None).correct is None
+    True
+    """
+    from .simulation import round_robin_ratings
+    from .srm import srm
+
+    if _unanswered(answer):
+        return Feedback(None, "replace None with your answer and run the cell again.")
+    pooled = srm(round_robin_ratings(cohort or srm_cohort()).ratings, missing="impute").pooled
+    row = pooled[(pooled["session"] == session) & (pooled["item"] == item) & (pooled["component"] == "relationship variance")]
+    return _check_number(answer, float(row["standardized"].iloc[0]), 2,
+                         f"read the 'standardized' column of the pooled table, in the row of session {session}, item {item} and the relationship variance.",
+                         share=True)  # fmt: skip
+
+
+_FRACTION = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*/\s*(\d+(?:[.,]\d+)?)\s*$")
+
+
+def check_actor_shift(answer: float | None, rater: str = "m02", target: str = "m05", *, session: int = 8, points: float = 1.0) -> Feedback:
+    """Exercise (notebook 08): raise one rating by ``points``; by how much does the rater's actor effect move?
+
+    In :func:`pair_rupture_group`'s round robin of ``session`` (each pair's mean over the bond
+    items), ``rater``'s rating of ``target`` is raised by ``points`` and :func:`gqkit.srm` run
+    again (every effect kept); the answer is the change in ``rater``'s actor effect, two
+    decimals (a fraction such as ``"1/8"`` counts too).
+
+    Parameters
+    ----------
+    answer : number or str or None
+        The learner's answer; None (or empty text) while nothing was answered.
+    rater, target : str
+        The ordered pair whose rating is raised.
+    session : int
+        The round robin.
+    points : float
+        How much the rating is raised.
+
+    Examples
+    --------
+    >>> check_actor_shift(None).correct is None
+    True
+    >>> bool(check_actor_shift(1.0))
+    False
+    """
+    from .plots import round_robin_slice
+    from .simulation import round_robin_ratings
+    from .srm import srm
+
+    if _unanswered(answer):
+        return Feedback(None, "replace None with your answer and run the cell again.")
+    if isinstance(answer, str) and _FRACTION.match(answer):
+        top, bottom = (float(x.replace(",", ".")) for x in _FRACTION.match(answer).groups())
+        answer = top / bottom if bottom else answer
+    one = round_robin_slice(round_robin_ratings(pair_rupture_group()), session=session)
+    raised = one.copy()
+    cell = (raised["rater"] == rater) & (raised["target"] == target)
+    if cell.sum() != 1:
+        return Feedback(False, f"{rater} did not rate {target} in session {session}: choose a pair that rated each other.")
+    raised.loc[cell, "rating"] += points
+    actor = [srm(t, groups=(), by=(), min_var=None).person.set_index("member").loc[rater, "actor"] for t in (one, raised)]
+    n = len(set(one["rater"]))
+    feedback = _check_number(answer, float(actor[1] - actor[0]), 2,
+                             f"run srm on the round robin before and after raising the rating, and subtract {rater}'s actor effects.")  # fmt: skip
+    if feedback:
+        return Feedback(True, f"{feedback.message} That is 1/{n} of the {points:g} point{'s' if points != 1 else ''}: the rating is one of the "
+                              f"{n - 1} in {rater}'s row, and the SRM reads a rater's general tendency from the whole row, so one strained "
+                              "pair barely moves it; the rest goes to the pair's relationship effect.")  # fmt: skip
+    return feedback

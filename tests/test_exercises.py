@@ -372,3 +372,69 @@ def test_level_recall_gap_check_is_yours_minus_the_builtins_at_the_level():
     v_gap = recall["mine"] - evaluate(cohort, other.detect(scores)).set_index(["scope", "key"]).loc[("level", "MG"), "recall"]
     assert check(round(v_gap, 2), builtin=other)
     assert not check_level_recall_gap(0.1, ChangeAlert(), cohort=cohort)  # a rule with no level claim cannot answer it
+
+
+# --- notebook 08: who with whom ------------------------------------------------------------------
+
+
+def test_strained_pair_check_takes_the_hidden_pair_in_any_order_and_notation():
+    from gqkit import srm
+    from gqkit.exercises import check_strained_pair, srm_mystery
+    from gqkit.plots import round_robin_slice
+
+    mystery = srm_mystery()
+    assert mystery.truth.empty  # nothing outlines the answer
+    effects = srm(round_robin_slice(mystery, session=8), groups=(), by=(), min_var=None).relationship
+    dyads = effects.groupby("dyad")["relationship"].mean().sort_values()
+    a, b = sorted(effects.loc[effects["dyad"] == dyads.index[0], "rater"])  # the pair with the lowest effects both ways: the hidden one
+    x, y = int(a[1:]), int(b[1:])
+    for right in (f"{a}>{b}", f"{b}>{a}", f"{a}-{b}", f"{a} - {b}", f"{x} and {y}", f"m{x}, m{y}", (x, y), [b, a], f"{a.upper()}/{b.upper()}",
+                  f"the pair {a} and {b}", f"{b}→{a}", f"{x}-{y}"):  # fmt: skip
+        assert check_strained_pair(right), right
+    assert "member strained" in check_strained_pair(f"{a}>{b}").message
+    for other in dyads.index[1:6]:
+        c, d = sorted(effects.loc[effects["dyad"] == other, "rater"])
+        feedback = check_strained_pair(f"{c}>{d}")
+        assert not feedback and "orange side" in feedback.message, (c, d)
+    for wrong in (a, x, f"{a} and {a}", f"{a} {b} m01", "m09 and m01", f"{x}.{y}", float(x), True, "the strained one"):
+        feedback = check_strained_pair(wrong)
+        assert not feedback and "name two different members" in feedback.message, wrong
+    assert check_strained_pair(None).correct is None and check_strained_pair("  ").correct is None
+
+
+def test_relationship_share_check_reads_the_pooled_srm():
+    from gqkit import round_robin_ratings, simulate, srm
+    from gqkit.exercises import check_relationship_share
+
+    cohort = simulate(n_groups=20, seed=4)
+    pooled = srm(round_robin_ratings(cohort).ratings, missing="impute").pooled
+    row = pooled.query("session == 8 and item == 'conflict_a' and component == 'relationship variance'")
+    share = float(row["standardized"].item())
+    check = lambda answer: check_relationship_share(answer, cohort, session=8, item="conflict_a")  # noqa: E731
+    for right in (round(share, 2), f"{share:.2f}", f"{100 * share:.0f}%", f"{share:.2f}".replace(".", ","), share):
+        assert check(right), right
+    actor = float(pooled.query("session == 8 and item == 'conflict_a' and component == 'actor variance'")["standardized"].item())
+    for wrong in (round(share + 0.05, 2), round(actor, 2), "most", True):
+        assert not check(wrong), wrong
+    assert check(None).correct is None
+    assert 0.5 < share < 0.85  # relationship and error together: the largest share, as the simulator puts it in
+
+
+def test_actor_shift_check_is_one_over_the_members_present():
+    from gqkit import round_robin_ratings, srm
+    from gqkit.exercises import check_actor_shift, pair_rupture_group
+    from gqkit.plots import round_robin_slice
+
+    one = round_robin_slice(round_robin_ratings(pair_rupture_group()), session=8)
+    raised = one.assign(rating=one["rating"] + 2.0 * ((one["rater"] == "m03") & (one["target"] == "m07")))
+    actor = [srm(t, groups=(), by=()).person.set_index("member").loc["m03", "actor"] for t in (one, raised)]
+    n = one["rater"].nunique()
+    assert actor[1] - actor[0] == pytest.approx(2.0 / n)  # a rating moves its rater's actor effect by 1/n of its change
+    for right in (0.125, "0.13", "0,12", "1/8", " 1 / 8 "):
+        assert check_actor_shift(right), right
+    assert "1/8 of the 1 point" in check_actor_shift(0.125).message
+    for wrong in (1.0, 0.73, "1/7", 0.14, "a little", True):
+        assert not check_actor_shift(wrong), wrong
+    assert check_actor_shift(0.25, "m03", "m07", points=2.0) and not check_actor_shift(0.125, "m03", "m07", points=2.0)
+    assert not check_actor_shift(0.1, "m02", "m02") and "did not rate" in check_actor_shift(0.1, "m02", "m02").message
+    assert check_actor_shift(None).correct is None
