@@ -1,4 +1,6 @@
-"""Figures: member x session heatmaps and trajectories with rupture and repair markers.
+"""Figures: member x session heatmaps and trajectories with rupture and repair markers, the
+detection grid and sweep curve, repair and outcome figures, and round-robin matrices with their
+Social Relations Model decomposition.
 
 Thin layer over tidy tables (seaborn style: long data in, column names as arguments). Every
 function draws on ``ax`` (a new one when omitted) and returns it. Colours are colour-blind
