@@ -156,7 +156,7 @@ class GroupDesign(_Validated):
     dropout_hazard : float, default 0.025
         Probability (0-1) of leaving after the first session, before the effects of strain,
         not-on-track status and clinical support. Assumed; calibrated so that early dropout
-        lands at 15-25% (review in Adm. Policy Ment. Health, 2023).
+        lands at 15-25% (Koementas-de Vos et al., 2023, whose introduction summarises the group studies).
     dropout_decay : float, default 0.15
         Rate (at least 0) at which that hazard falls per session,
         ``hazard x exp(-decay x session)``, so most dropout is early. Assumed (same review).
@@ -172,8 +172,8 @@ class GroupDesign(_Validated):
     enrolment: str = _p("closed", "assumed: closed groups start together; 'rolling' lets members join late")
     late_join_share: float = _p(0.25, "assumed: share of members who join a rolling group late (within its first half)", "share")
     attendance: float = _p(0.88, "assumed: chance a member attends a session", "prob>0")
-    dropout_hazard: float = _p(0.025, "assumed; hazard of leaving after the first session, calibrated so that early dropout lands at 15-25% (review in Adm. Policy Ment. Health, 2023)", "prob")
-    dropout_decay: float = _p(0.15, "assumed: the hazard falls by this rate per session (hazard x exp(-decay x session)), so dropout is front-loaded: most members who leave do so early (review in Adm. Policy Ment. Health, 2023)", "nonneg")
+    dropout_hazard: float = _p(0.025, "assumed; hazard of leaving after the first session, calibrated so that early dropout lands at 15-25% (Koementas-de Vos et al., 2023, whose introduction summarises the group studies)", "prob")
+    dropout_decay: float = _p(0.15, "assumed: the hazard falls by this rate per session (hazard x exp(-decay x session)), so dropout is front-loaded: most members who leave do so early (Koementas-de Vos et al., 2023, whose introduction summarises the group studies)", "nonneg")
     groups_per_therapist: int = _p(2, "each therapist leads this many consecutive groups, as in the GQ feedback trial where each led one feedback and one no-feedback group (Burlingame et al., 2018)", "int>=1")
     item_missing: float = _p(0.01, "assumed: chance an attending member skips an item", "prob<1")
 
