@@ -29,7 +29,8 @@ from matplotlib.ticker import MaxNLocator
 
 from .culture import MEASURES, RESPONSES, ROLES, Scenario, scenario
 from .errors import GQConfigError
-from .plots import RUPTURE_COLOUR, _artist
+from .plots import RUPTURE_COLOUR
+from .plots.scores import _artist
 from .simulation import SimulationConfig
 from .widgets import Blitter, Explorer
 

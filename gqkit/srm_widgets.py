@@ -26,7 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .errors import GQConfigError, GQDataError
-from .plots import _slice_srm, round_robin_slice, srm_decomposition
+from .plots import round_robin_slice, srm_decomposition
+from .plots.round_robin import _slice_srm
 from .simulation import Cohort, RoundRobinModel, Rupture, round_robin_ratings, simulate
 from .simulation.round_robin import SimulatedRoundRobin
 from .srm import SRMResult
