@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -289,3 +291,32 @@ def _delimiter(source: str, lines: list[str], sep: str | None) -> str:
         names = ", ".join(DELIMITERS[d] for d in (consistent or candidates))
         expected = f"one delimiter, but {names} could each be it; pass sep="
     raise GQDataError(source, [Problem("header", "", lines[0][:60], expected)])
+
+
+# -- what callers may pass to a reader ------------------------------------------------------------
+MISSING_CODES = ("", "NA", "N/A", "NaN")
+"""Cell contents that always mean "no value" to the readers; callers add others with ``missing=``."""
+
+
+def as_list(parameter: str, value: object) -> list:
+    """A single code or name as a one-element list; an iterable (not a mapping) as a list."""
+    if isinstance(value, (str, numbers.Number)):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        return list(value)
+    raise GQConfigError(parameter, value, "a code or name, or a list of them")
+
+
+def missing_codes(extra: Iterable[object], low: float, high: float, value: str) -> tuple[set[str], set[float]]:
+    """Split missing codes into exact strings and numbers; a number from ``low`` to ``high`` (a valid ``value``) is refused."""
+    strings = set(MISSING_CODES)
+    codes: set[float] = set()
+    for code in extra:
+        number = pd.to_numeric(pd.Series([str(code).strip()]), errors="coerce").to_numpy(dtype=float)[0]  # a number as cells are read
+        if not np.isfinite(number):  # text, or a spelling of nan or inf: matched as text
+            strings.add(str(code).strip())
+        elif low <= number <= high:
+            raise GQConfigError("missing", code, f"codes outside the {value} range {low:g} to {high:g}: {code} is a valid {value}")
+        else:
+            codes.add(float(number))
+    return strings, codes

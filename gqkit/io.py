@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _tables
+from ._tables import MISSING_CODES
 from .errors import GQConfigError, GQDataError, Problem
 from .instrument import Instrument, instrument_or_default
 from .schema import GROUP, MAX_SESSION, MEMBER, SESSION, Column, ProblemLog
@@ -25,8 +26,6 @@ from .schema import GROUP, MAX_SESSION, MEMBER, SESSION, Column, ProblemLog
 __all__ = ["ID_COLUMNS", "MAX_SESSION", "MISSING_CODES", "read_answers", "read_responses", "to_wide"]
 
 ID_COLUMNS = ("group", "member", "session")
-MISSING_CODES = ("", "NA", "N/A", "NaN")
-"""Cell contents that always mean "no answer"; add others with ``missing=``."""
 
 
 def read_responses(
@@ -99,8 +98,8 @@ def read_responses(
         raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
     if not isinstance(source, (str, Path, pd.DataFrame)):
         raise GQConfigError("source", source, "a path to a delimited text file, or a DataFrame")
-    codes = _missing_codes(_as_list("missing", missing), inst.response_range)
-    ignore = {str(c).strip().lower() for c in _as_list("ignore_columns", ignore_columns)}
+    codes = _tables.missing_codes(_tables.as_list("missing", missing), *inst.response_range, "answer")
+    ignore = {str(c).strip().lower() for c in _tables.as_list("ignore_columns", ignore_columns)}
     raw = _tables.from_frame(source) if isinstance(source, pd.DataFrame) else _tables.from_path(source, sep)
     ids, answers = _checked(raw, inst, layout, ignore, codes, max_problems)
     return _tidy(ids, answers, inst)
@@ -135,7 +134,7 @@ def read_answers(path: str | Path, instrument: Instrument, *, max_problems: int 
         As :func:`read_responses` does.
     """
     raw = _tables.from_path(path)
-    ids, answers = _checked(raw, instrument, "wide", set(), _missing_codes([], instrument.response_range), max_problems)
+    ids, answers = _checked(raw, instrument, "wide", set(), _tables.missing_codes([], *instrument.response_range, "answer"), max_problems)
     return ids.assign(line=raw.labels[ids.pop("pos").to_numpy()]), answers
 
 
@@ -179,31 +178,6 @@ def to_wide(responses: pd.DataFrame, instrument: Instrument | None = None) -> pd
 
 
 # -- the checks ------------------------------------------------------------------------
-
-
-def _as_list(parameter: str, value: object) -> list:
-    """A single code or name as a one-element list; an iterable (not a mapping) as a list."""
-    if isinstance(value, (str, numbers.Number)):
-        return [value]
-    if isinstance(value, (Iterable)) and not isinstance(value, (bytes, dict)):
-        return list(value)
-    raise GQConfigError(parameter, value, "a code or name, or a list of them")
-
-
-def _missing_codes(extra: Iterable[str | float], response_range: tuple[int, int]) -> tuple[set[str], set[float]]:
-    """Split missing codes into exact strings and numbers; a code that is also an answer is refused."""
-    strings = set(MISSING_CODES)
-    numbers: set[float] = set()
-    low, high = response_range
-    for code in extra:
-        number = pd.to_numeric(pd.Series([str(code).strip()]), errors="coerce").to_numpy(dtype=float)[0]  # a number as cells are read
-        if not np.isfinite(number):  # text, or a spelling of nan or inf: matched as text
-            strings.add(str(code).strip())
-            continue
-        if low <= number <= high:
-            raise GQConfigError("missing", code, f"codes outside the answer range {low} to {high}: {code} is a valid answer")
-        numbers.add(number)
-    return strings, numbers
 
 
 def _checked(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import _tables
+from ._tables import MISSING_CODES
 from .errors import GQConfigError, GQDataError, Problem
 from .schema import GROUP, MEMBER, SESSION, Column, ProblemLog, Schema
 
@@ -29,8 +30,6 @@ COLUMNS = ("group", "session", "rater", "target", "item", "rating")
 """The columns of a round-robin table, in the order :func:`read_round_robin` returns them."""
 KEY = ("group", "session", "item", "rater", "target")
 """The columns that identify one rating: each rater rates each target once per session and item."""
-MISSING_CODES = ("", "NA", "N/A", "NaN")
-"""Rating cells that always mean "no rating"; add others with ``missing=``."""
 
 RATER, TARGET, ITEM = Column("rater", "id"), Column("target", "id"), Column("item", "id")
 
@@ -121,8 +120,8 @@ def read_round_robin(
     if not isinstance(source, (str, Path, pd.DataFrame)):
         raise GQConfigError("source", source, "a path to a delimited text file, or a DataFrame")
     roster = _roster(members)
-    strings, codes = _missing_codes(_as_list("missing", missing), low, high)
-    ignore = {str(c).strip().lower() for c in _as_list("ignore_columns", ignore_columns)}
+    strings, codes = _tables.missing_codes(_tables.as_list("missing", missing), low, high, "rating")
+    ignore = {str(c).strip().lower() for c in _tables.as_list("ignore_columns", ignore_columns)}
     raw = _tables.from_frame(source) if isinstance(source, pd.DataFrame) else _tables.from_path(source, sep)
     raw = _tables.RawTable(raw.source, raw.cells.drop(columns=[c for c in raw.cells.columns if c in ignore]), raw.labels, raw.unit)
     listed = ", ".join([*(repr(c) for c in sorted(strings)), *(f"{c:g}" for c in sorted(codes))])
@@ -214,27 +213,3 @@ def _scale(scale: object) -> tuple[float, float]:
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise GQConfigError("scale", scale, expected)
     return low, high
-
-
-def _as_list(parameter: str, value: object) -> list:
-    """A single code or name as a one-element list; an iterable (not a mapping) as a list."""
-    if isinstance(value, (str, numbers.Number)):
-        return [value]
-    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
-        return list(value)
-    raise GQConfigError(parameter, value, "a code or name, or a list of them")
-
-
-def _missing_codes(extra: list, low: float, high: float) -> tuple[set[str], set[float]]:
-    """Missing codes split into exact strings and numbers; a number on the scale is refused."""
-    strings = set(MISSING_CODES)
-    codes: set[float] = set()
-    for code in extra:
-        number = pd.to_numeric(pd.Series([str(code).strip()]), errors="coerce").to_numpy(dtype=float)[0]
-        if not np.isfinite(number):  # text, or a spelling of nan or inf: matched as text
-            strings.add(str(code).strip())
-        elif low <= number <= high:
-            raise GQConfigError("missing", code, f"codes off the scale {low:g} to {high:g}: {code} is a valid rating")
-        else:
-            codes.add(float(number))
-    return strings, codes
