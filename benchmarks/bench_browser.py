@@ -43,7 +43,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 try:  # the browser tests' helpers: one way to find Chromium, start and stop servers, run a notebook
-    from tests.browser.conftest import BIN, CHROMIUM, TOKEN, free_port, stop, wait_for
+    from tests.browser.conftest import CHROMIUM, TOKEN, start_lab, stop, wait_for
     from tests.browser.test_lab import ALL_RUN, KERNEL_READY, nudge
 except BaseException as error:  # conftest skips (pytest's Skipped, a BaseException) when Chromium is missing
     sys.exit(f"bench_browser: cannot use the browser test helpers: {error}")
@@ -428,28 +427,6 @@ def bench_feedback(page, panel, controls: list[str], trials: int, verbose: bool)
             shown = "no new picture" if record["unchanged"] else f"{record['end'] - record['start']:.0f} ms"
             print(f"    Run trial: {shown}; python {', '.join(f'{t:.0f}' for t in python)}", flush=True)
     return stale, run
-
-
-def start_lab(work: Path, home: Path):
-    """JupyterLab as tests/browser/conftest.py's lab_url fixture starts it."""
-    settings = home / "settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    }.items():
-        path = settings / plugin
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))  # fmt: skip
-    port = free_port()
-    args = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]  # fmt: skip
-    if os.geteuid() == 0:
-        args.append("--allow-root")  # JupyterLab refuses to run as root otherwise
-    log = (home / "lab.log").open("w")
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return proc, log, f"http://127.0.0.1:{port}"
 
 
 def load() -> str:

@@ -80,9 +80,11 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def lab_url(work, tmp_path_factory):
-    home = tmp_path_factory.mktemp("jupyter")
+def start_lab(work: Path, home: Path) -> tuple[subprocess.Popen, object, str]:
+    """JupyterLab on a free port over ``work``, with private settings under ``home``: (process, log file, url).
+
+    Also used by benchmarks/bench_browser.py, so the benchmark drives the Lab the tests drive.
+    """
     settings = home / "settings"
     for plugin, values in {
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
@@ -91,21 +93,20 @@ def lab_url(work, tmp_path_factory):
         path = settings / plugin
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(home / "config"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-    )
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))  # fmt: skip
     port = free_port()
     args = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]
+            f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True"]  # fmt: skip
     if os.geteuid() == 0:
-        args.append("--allow-root")
+        args.append("--allow-root")  # JupyterLab refuses to run as root otherwise
     log = (home / "lab.log").open("w")
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT), log, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def lab_url(work, tmp_path_factory):
+    proc, log, url = start_lab(work, tmp_path_factory.mktemp("jupyter"))
     try:
         wait_for(f"{url}/api/status?token={TOKEN}")
         yield url
