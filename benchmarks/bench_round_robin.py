@@ -9,25 +9,14 @@ Run: .venv/bin/python benchmarks/bench_round_robin.py
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections.abc import Callable
+
+from timing import timed
 
 from gqkit import simulate
 from gqkit.round_robin import read_round_robin
 from gqkit.simulation.round_robin import RoundRobinModel, round_robin_ratings
 from gqkit.srm import srm
-
-
-def timed(func: Callable[[], object], repeat: int = 5) -> float:
-    """Median wall time (s) of ``func`` over ``repeat`` runs, after one warm-up run."""
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -7,13 +7,12 @@ Run: .venv/bin/python benchmarks/bench_srm.py
 
 from __future__ import annotations
 
-import statistics
-import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import numpy as np
 import pandas as pd
+from timing import timed
 
 from gqkit.round_robin import read_round_robin
 from gqkit.srm import srm
@@ -40,17 +39,6 @@ def round_robin_table(n_groups: int, members: int = 8, sessions: int = 1, items:
                 "rating": rating.reshape(-1),
             }))  # fmt: skip
     return pd.concat(rows, ignore_index=True)
-
-
-def timed(func, repeat: int = 5) -> float:
-    """Median wall time (s) of ``func`` over ``repeat`` runs, after one warm-up run."""
-    func()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
