@@ -1,6 +1,6 @@
-# Two commands: `make lab` (open the kit) and `make test` (run every test, after `make lint`:
-# ruff and mypy, configured in pyproject.toml; a lint failure stops the tests and fails CI).
-# Both create .venv and install the project into it the first time, and skip that step
+# Three commands: `make lab` (open the kit), `make workshop` (the no-code app for a room, with
+# Voila) and `make test` (run every test, after `make lint`: ruff and mypy, configured in
+# pyproject.toml; a lint failure stops the tests and fails CI). Each creates .venv and install the project into it the first time, and skip that step
 # afterwards unless pyproject.toml changed.
 # `make test-oldest` (CI runs it too) checks the floors pyproject.toml declares: a second
 # venv, .venv-oldest, on the oldest Python requires-python admits, with every dependency
@@ -13,6 +13,12 @@ STAMP  := $(VENV)/.installed
 # JupyterLab refuses to run as root unless told; pass the flag only when we are root (CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
+# The workshop app: Voila on WORKSHOP_IP:WORKSHOP_PORT with WORKSHOP_POOL kernels started and the
+# app built in each before anyone asks (a pre-heated pool). The README explains WORKSHOP_IP.
+WORKSHOP_IP   ?= 127.0.0.1
+WORKSHOP_PORT ?= 8866
+WORKSHOP_POOL ?= 4
+WORKSHOP_ARGS ?=
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -31,7 +37,7 @@ OLDEST_PYTHON ?=
 OLDEST_TESTS ?= tests gqkit
 OLDEST_SKIP  := --ignore=tests/browser --deselect tests/test_simulate.py::test_regeneration_reproduces_the_shipped_files_exactly
 
-.PHONY: lab lint test test-oldest install install-oldest examples clean
+.PHONY: lab workshop lint test test-oldest install install-oldest examples clean
 
 install: $(STAMP)
 
@@ -39,12 +45,16 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -m pip install --quiet -e ".[dev]" 2>&1 | $(QUIET_PIP)
-	$(BIN)/python -c "import gqkit, nbval, playwright"
+	$(BIN)/python -c "import gqkit, nbval, playwright, voila"
 	@touch $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. \
 		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
+
+workshop: $(STAMP)  ## Voila serves notebooks/workshop.ipynb; code and tracebacks are never shown
+	$(BIN)/voila notebooks/workshop.ipynb --no-browser --Voila.ip=$(WORKSHOP_IP) --port=$(WORKSHOP_PORT) --Voila.port_retries=0 \
+		--preheat_kernel=True --pool_size=$(WORKSHOP_POOL) --strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
 
 lint: $(STAMP)  ## ruff, then mypy (files and settings in pyproject.toml; cache in .mypy_cache)
 	$(BIN)/python -m ruff check gqkit tests benchmarks

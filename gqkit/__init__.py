@@ -10,7 +10,7 @@ from . import simulation as _simulation  # noqa: F401  (loaded so the aliases be
 from .errors import GQConfigError, GQDataError
 from .examples import list_examples, load_example
 from .instrument import Instrument
-from .io import read_responses, to_wide
+from .io import InMemoryFile, read_responses, to_wide
 from .round_robin import read_round_robin
 from .rule_checks import check_rule
 from .scoring import norms, rci, reliability, score
@@ -32,6 +32,7 @@ __all__ = [
     "Cohort",
     "GQConfigError",
     "GQDataError",
+    "InMemoryFile",
     "Instrument",
     "RoundRobinModel",
     "Rupture",

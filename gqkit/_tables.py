@@ -67,7 +67,40 @@ class RawTable:
         return f"{self.unit} {self.labels[position]}"
 
 
-def from_path(path: str | Path, sep: str | None = None) -> RawTable:
+@dataclass(frozen=True)
+class InMemoryFile:
+    """A delimited text file's name and bytes, held in memory and never written to disk.
+
+    What a browser upload gives (see :mod:`gqkit.workshop`): :func:`gqkit.read_responses`
+    reads it as it reads a file on disk, and its problems name ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The file's name, as its owner knows it (errors name it).
+    data : bytes
+        Its content.
+
+    Examples
+    --------
+    >>> from gqkit import read_responses
+    >>> upload = InMemoryFile("mine.csv", b"group,member,session,item,response\\ng1,m1,1,gq01,5\\n")
+    >>> read_responses(upload).dropna()["response"].tolist()
+    [5]
+    """
+
+    name: str
+    data: bytes
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise GQConfigError("name", self.name, "the file's name, a non-empty text")
+        if not isinstance(self.data, (bytes, bytearray, memoryview)):
+            raise GQConfigError("data", type(self.data).__name__, "the file's content as bytes")
+        object.__setattr__(self, "data", bytes(self.data))
+
+
+def from_path(path: str | Path | InMemoryFile, sep: str | None = None) -> RawTable:
     """Read a delimited text file into a :class:`RawTable`.
 
     The csv module tokenises (strictly: an unclosed quote is an error); everything per row
@@ -75,8 +108,8 @@ def from_path(path: str | Path, sep: str | None = None) -> RawTable:
 
     Parameters
     ----------
-    path : str or Path
-        The file, UTF-8 (a byte-order mark is allowed).
+    path : str, Path or InMemoryFile
+        The file, UTF-8 (a byte-order mark is allowed), on disk or in memory.
     sep : {",", ";", "\\t"}, optional
         The delimiter; default: the only one of the three that splits the header (or, failing
         that, the first 200 non-blank lines) consistently.
@@ -94,9 +127,12 @@ def from_path(path: str | Path, sep: str | None = None) -> RawTable:
     GQConfigError
         If ``sep`` is not one of the three delimiters.
     """
-    path = Path(path)
-    source = path.name
-    text = _decoded(path)
+    if isinstance(path, InMemoryFile):
+        source, data = path.name, path.data
+    else:
+        path = Path(path)
+        source, data = path.name, _read(path)
+    text = _decoded(source, data)
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
@@ -107,18 +143,22 @@ def from_path(path: str | Path, sep: str | None = None) -> RawTable:
     return _table(source, records, ends)
 
 
-def _decoded(path: Path) -> str:
-    """The file's text; a missing file or a byte that is not UTF-8 is a :class:`GQDataError`."""
+def _read(path: Path) -> bytes:
+    """The file's bytes; a file that cannot be read is a :class:`GQDataError`."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as err:  # missing, a folder, no permission, a symlink loop, a name too long ...
         raise GQDataError(str(path), [Problem("path", "", "", f"a readable file ({err.strerror.lower() if err.strerror else 'cannot open'})")]) from None
+
+
+def _decoded(source: str, data: bytes) -> str:
+    """The text of ``data``; a byte that is not UTF-8 is a :class:`GQDataError` naming its line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         breaks = [m.end() for m in re.finditer(rb"\r\n|\r|\n", data[: err.start])]
         where = f"line {len(breaks) + 1}, byte {err.start - (breaks[-1] if breaks else 0) + 1}"
-        raise GQDataError(path.name, [Problem(where, "", "", "UTF-8 text (save the file as UTF-8 CSV)")]) from None
+        raise GQDataError(source, [Problem(where, "", "", "UTF-8 text (save the file as UTF-8 CSV)")]) from None
 
 
 def _tokenised(source: str, text: str, sep: str) -> tuple[list[list[str]], np.ndarray]:

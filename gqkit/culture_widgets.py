@@ -27,6 +27,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from ._code import call
 from .culture import MEASURES, RESPONSES, ROLES, Scenario, scenario
 from .errors import GQConfigError
 from .plots import RUPTURE_COLOUR
@@ -275,6 +276,22 @@ class ScenarioExplorer(Explorer):
                      response=self.DECIDES if response is None else response, humility=humility, comfort=comfort,
                      opportunities=opportunities, norm_setting=norm_setting)  # fmt: skip
         super().__init__(c, [box], [self.image, self.summary], given=given)
+
+    def code(self) -> str:
+        """The gqkit calls that make this view: ``summary`` holds the numbers of the table.
+
+        Returns
+        -------
+        str
+            Python source; run it and ``summary`` equals ``self.scenario.summary()``.
+        """
+        c = self.settings()
+        response = None if c["response"] == self.DECIDES else c["response"]
+        made = call("scenario", source=c["source"], response=response, dimension=c["dimension"], humility=c["humility"], comfort=c["comfort"],
+                    opportunities=c["opportunities"], norm_setting=c["norm_setting"], **self._fixed)  # fmt: skip
+        paths = f"scenario_paths(s, norm_sessions={self._norm_sessions})" if c["norm_setting"] else "scenario_paths(s)"
+        return "\n".join(["from gqkit.culture import scenario", "from gqkit.culture_widgets import scenario_paths", "",
+                          f"s = {made}", "summary = s.summary()", paths])  # fmt: skip
 
     def _fit(self) -> None:
         """Offer *shaming* only while a member made the remark; disable what a fixed response leaves nothing to do."""

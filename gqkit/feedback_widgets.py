@@ -21,6 +21,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from ._code import call
 from .errors import GQConfigError, GQDataError, Problem
 from .plots import trial_change
 from .simulation.model import check_seed
@@ -170,7 +171,7 @@ class FeedbackExplorer(Explorer):
     progress : IntProgress
         Units of work done (each arm is cut into slices of about 20 groups), plus one for drawing.
     result : Trial or None
-        The latest trial; ``settings`` holds the values it was run with.
+        The latest trial; ``ran_with`` holds the values it was run with (:meth:`current` at that run).
     table : DataFrame or None
         :func:`feedback_table` of ``result``.
     stale : bool
@@ -185,7 +186,7 @@ class FeedbackExplorer(Explorer):
     >>> ex.runs, ex.stale
     (0, True)
     >>> ex.button.click()
-    >>> ex.runs, ex.stale, ex.settings["commitment"]
+    >>> ex.runs, ex.stale, ex.ran_with["commitment"]
     (1, False, 0.9)
     """
 
@@ -217,7 +218,7 @@ class FeedbackExplorer(Explorer):
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.result: Trial | None = None
         self.table: pd.DataFrame | None = None
-        self.settings: dict[str, Any] = {}
+        self.ran_with: dict[str, Any] = {}
         self.stale = True
         self.runs = 0
         self.figure = Figure(figsize=(11, 3.9))
@@ -243,10 +244,24 @@ class FeedbackExplorer(Explorer):
         """
         return {name: s.value for name, s in self.sliders.items()} | {"n_groups": self.groups.value}
 
+    def code(self) -> str:
+        """The gqkit calls that make the trial shown: ``table`` holds the numbers under the figure.
+
+        Returns
+        -------
+        str
+            Python source for the controls' values now (the trial the button would run); run it
+            and ``table`` equals ``self.table`` after that run.
+        """
+        c = self.current()
+        trial_call = call("feedback_trial", c["n_groups"], seed=self.seed, spread=self.spread, **{k: c[k] for k in FACTORS})
+        return "\n".join(["from gqkit.feedback_widgets import feedback_table, feedback_trial", "from gqkit.plots import trial_change", "",
+                          f"result = {trial_call}", "table = feedback_table(result)", 'trial_change(result, by="not_on_track")'])  # fmt: skip
+
     def _changed(self, change: Mapping) -> None:
         """Cheap: a control moved, so the result shown (and a warning about a failed run) no longer matches the controls."""
         self.error = None
-        self.stale = self.current() != self.settings
+        self.stale = self.current() != self.ran_with
         self.message.value = self.STALE if self.stale else ""
 
     def _redraw(self) -> None:
@@ -270,7 +285,7 @@ class FeedbackExplorer(Explorer):
         finally:
             self.button.disabled = False
         self.progress.value = self.progress.max
-        self.result, self.table, self.settings = result, table, settings
+        self.result, self.table, self.ran_with = result, table, settings
         self.stale = False
         self.runs += 1
         self.summary.value = self._summary_html()
@@ -299,7 +314,7 @@ class FeedbackExplorer(Explorer):
         right.set_title("Benefit of feedback", fontsize=10)
 
     def _summary_html(self) -> str:
-        t, s = self.table, self.settings
+        t, s = self.table, self.ran_with
         assert t is not None, "_redraw sets the table before the summary"
         cells = []
         for _, r in t.iterrows():

@@ -1,7 +1,7 @@
 """Validated import of item responses, and the long <-> wide reshape.
 
 :func:`read_responses` is the one door through which real data enter gqkit. It accepts a
-path or a DataFrame in long layout (one row per group, member, session and item) or wide
+path, a file held in memory (:class:`InMemoryFile`, e.g. an upload) or a DataFrame in long layout (one row per group, member, session and item) or wide
 layout (one row per group, member and session, one column per item), checks everything,
 and returns the tidy ``responses`` table. Whatever it cannot accept without guessing is
 reported -- every problem of the file at once, up to a limit -- in one :class:`GQDataError`.
@@ -18,18 +18,18 @@ import numpy as np
 import pandas as pd
 
 from . import _tables
-from ._tables import MISSING_CODES
+from ._tables import MISSING_CODES, InMemoryFile
 from .errors import GQConfigError, GQDataError, Problem
 from .instrument import Instrument, instrument_or_default
 from .schema import GROUP, MAX_SESSION, MEMBER, SESSION, Column, ProblemLog
 
-__all__ = ["ID_COLUMNS", "MAX_SESSION", "MISSING_CODES", "read_answers", "read_responses", "to_wide"]
+__all__ = ["ID_COLUMNS", "MAX_SESSION", "MISSING_CODES", "InMemoryFile", "read_answers", "read_responses", "to_wide"]
 
 ID_COLUMNS = ("group", "member", "session")
 
 
 def read_responses(
-    source: str | Path | pd.DataFrame,
+    source: str | Path | InMemoryFile | pd.DataFrame,
     *,
     layout: Literal["auto", "long", "wide"] = "auto",
     instrument: Instrument | None = None,
@@ -42,9 +42,9 @@ def read_responses(
 
     Parameters
     ----------
-    source : str, Path or DataFrame
+    source : str, Path, InMemoryFile or DataFrame
         A delimited text file (comma, semicolon or tab; UTF-8, with or without byte-order
-        mark) or a DataFrame.
+        mark) on disk or held in memory (an upload: :class:`InMemoryFile`), or a DataFrame.
     layout : {"auto", "long", "wide"}, default "auto"
         ``long``: columns group, member, session, item, response. ``wide``: columns group,
         member, session and one column per item id. ``auto`` picks long when ``item`` and
@@ -96,8 +96,8 @@ def read_responses(
         raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
     if isinstance(max_problems, bool):
         raise GQConfigError("max_problems", max_problems, "a whole number of at least 1")
-    if not isinstance(source, (str, Path, pd.DataFrame)):
-        raise GQConfigError("source", source, "a path to a delimited text file, or a DataFrame")
+    if not isinstance(source, (str, Path, InMemoryFile, pd.DataFrame)):
+        raise GQConfigError("source", source, "a path to a delimited text file, an InMemoryFile, or a DataFrame")
     codes = _tables.missing_codes(_tables.as_list("missing", missing), *inst.response_range, "answer")
     ignore = {str(c).strip().lower() for c in _tables.as_list("ignore_columns", ignore_columns)}
     raw = _tables.from_frame(source) if isinstance(source, pd.DataFrame) else _tables.from_path(source, sep)

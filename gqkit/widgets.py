@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from PIL import Image as PILImage
 
+from ._code import Code, call, spec
 from .errors import GQConfigError, GQDataError
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument, instrument_or_default
 from .plots import detection_grid, level_heatmaps, trajectories
@@ -97,6 +98,17 @@ class Explorer(widgets.VBox):
             self._update()
             if self.error is not None:  # nothing has worked yet: the caller's values are wrong
                 raise self.error
+
+    def settings(self) -> dict[str, object]:
+        """The controls' values now, by name: the keyword arguments that open the explorer as it is.
+
+        Returns
+        -------
+        dict
+            Control name -> value; ``type(ex)(**ex.settings())`` (with the same positional
+            arguments) shows the same view. The workshop app's links carry these.
+        """
+        return {name: control.value for name, control in self.controls.items()}
 
     def _changed(self, change: Mapping) -> None:
         """A control's value changed: update now."""
@@ -533,6 +545,27 @@ class SimulationExplorer(Explorer):
         return Rupture(session=c["session"], level=c["level"], type=c["type"], member=c["member"], source=source,
                        severity=c["severity"], repaired_at=repaired_at, response=response)  # fmt: skip
 
+    def code(self) -> str:
+        """The gqkit calls that make this view: ``scores`` holds the numbers the heatmaps show.
+
+        Returns
+        -------
+        str
+            Python source; run it and ``scores`` equals ``self.cohort.scores()``.
+        """
+        c = self.settings()
+        quiet: dict[str, Any] = {} if c["random_ruptures"] else {"rate": {"MM": 0.0, "ML": 0.0, "MG": 0.0}, "microaggression_rate": 0.0}
+        simulate_call = call("gqkit.simulate", seed=c["seed"], n_members=c["n_members"], n_sessions=c["n_sessions"], ruptures=Code("[rupture]"), **quiet)
+        return "\n".join([
+            "import gqkit",
+            "from gqkit.plots import level_heatmaps, trajectories",
+            "",
+            f"rupture = {spec('gqkit.Rupture', self.rupture())}",
+            f"cohort = {simulate_call}" + ("" if c["random_ruptures"] else "  # no random ruptures"),
+            "scores = cohort.scores()",
+            f"level_heatmaps(scores, scale={c['scale']!r}, events=cohort.events)",
+        ])  # fmt: skip
+
     def _fit(self) -> None:
         """Keep member, onset and repair session inside the group's size and length."""
         c = self.controls
@@ -607,8 +640,12 @@ class DetectionExplorer(Explorer):
         The rule shown first: a name in :data:`gqkit.detect.RULES` that finds ruptures.
     level : str
         ``""`` (the rule's own), ``"all"`` (no claim) or a level (``"MM"``, ``"ML"``, ``"MG"``).
+    knob : float, optional
+        The rule's main parameter (its label and range follow the rule); default the rule's own default.
     tolerance : int
         The matching window ``k``: a detection may claim an onset up to ``k`` sessions after the true one.
+    group : str, optional
+        The group drawn; default the first.
 
     Examples
     --------
@@ -625,7 +662,7 @@ class DetectionExplorer(Explorer):
     {'MM'}
     """
 
-    def __init__(self, cohort: Cohort, *, rule: str = "change", level: str = "", tolerance: int = 3):
+    def __init__(self, cohort: Cohort, *, rule: str = "change", level: str = "", knob: float | None = None, tolerance: int = 3, group: str | None = None):
         from . import detect as rules_module
         from .evaluate import match_events, metrics_table, pointwise
 
@@ -654,7 +691,10 @@ class DetectionExplorer(Explorer):
         self._knob_rule: str | None = None  # the rule the knob is set up for
         self._drawn: tuple | None = None  # what the picture shows
         rows = [W.HBox([controls["rule"], controls["level"], controls["knob"]]), W.HBox([controls["tolerance"], controls["group"]])]
-        super().__init__(controls, rows, [self.image, self.table], given={"rule": rule, "level": level, "tolerance": tolerance, "group": groups[0]})
+        given: dict[str, object] = {"rule": rule, "level": level, "tolerance": tolerance, "group": groups[0] if group is None else group}
+        if knob is not None:
+            given["knob"] = knob  # after the rule, which sets the knob's range
+        super().__init__(controls, rows, [self.image, self.table], given=given)
 
     def _fit(self) -> None:
         """After a change of rule, give the knob that rule's label, range and start."""
@@ -678,6 +718,36 @@ class DetectionExplorer(Explorer):
                 raise GQConfigError("level", level, f"a level at which {name} has scales to watch")
             params.update(level=level, scales=scales)
         return cls(**params)
+
+    def code(self, cohort: str = 'gqkit.load_example("course")') -> str:
+        """The gqkit calls that make this view: ``metrics`` holds the numbers of the table.
+
+        Parameters
+        ----------
+        cohort : str
+            How the code gets the cohort (the explorer cannot know what made it).
+
+        Returns
+        -------
+        str
+            Python source; run it and ``metrics`` equals ``self.metrics`` (before its index is set).
+        """
+        c = self.settings()
+        k, g = c["tolerance"], list(self.cohort.groups["group"]).index(c["group"])
+        return "\n".join([
+            "import gqkit",
+            "from gqkit import detect",
+            "from gqkit.evaluate import match_events, metrics_table",
+            "from gqkit.plots import detection_grid",
+            "",
+            f"cohort = {cohort}",
+            f"rule = {spec('detect.' + type(self.rule()).__name__, self.rule())}",
+            "detections = rule.detect(cohort.scores())",
+            f"matching = match_events(cohort, detections, (0, {k}))",
+            "metrics = metrics_table(cohort, matching)",
+            "members = [f'm{i + 1:02d}' for i in range(cohort.attended.shape[1])]",
+            f"detection_grid(matching, group={c['group']!r}, members=members, n_sessions=cohort.attended.shape[2], attended=cohort.attended[{g}], tolerance=(0, {k}))",
+        ])  # fmt: skip
 
     def _redraw(self) -> None:
         rule = self.rule()
@@ -833,6 +903,23 @@ class RepairExplorer(Explorer):
         box = W.HBox([rupture_box, repair_box, shown_box], layout=W.Layout(flex_flow="row wrap"))
         given = dict(level=level, severity=severity, repair_session=repair_session, quality=quality, scale=scale)
         super().__init__(c, [box], [self.image, self.summary], given=given)
+
+    def code(self) -> str:
+        """The gqkit calls that make this view: ``summary`` holds the numbers under the figure.
+
+        Returns
+        -------
+        str
+            Python source; run it and ``summary`` equals ``self.contrast.summary()``.
+        """
+        c = self.settings()
+        session = None if c["repair_session"] == self.NEVER else c["repair_session"]
+        f = self._fixed
+        contrast = call("repair_contrast", level=c["level"], type=f["type"], member=f["member"], onset=f["onset"], severity=c["severity"],
+                        repair_session=session, quality=c["quality"], scale=c["scale"], n_groups=f["n_groups"], seed=f["seed"],
+                        n_members=f["n_members"], n_sessions=f["n_sessions"])  # fmt: skip
+        return "\n".join(["from gqkit.plots import repair_paths", "from gqkit.repair import repair_contrast", "",
+                          f"contrast = {contrast}", "summary = contrast.summary()", "repair_paths(contrast)"])  # fmt: skip
 
     def _fit(self) -> None:
         """No quality to set for a repair that never happens."""

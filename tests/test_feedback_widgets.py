@@ -32,7 +32,7 @@ def test_run_button_reruns_and_high_commitment_helps_not_members_more():
     assert ex.result is None and ex.runs == 0
     ex.button.click()
     low, low_picture = g_not(ex), ex.image.value
-    assert ex.settings["commitment"] == 0.05 and ex.progress.value == ex.progress.max
+    assert ex.ran_with["commitment"] == 0.05 and ex.progress.value == ex.progress.max
     ex.sliders["commitment"].value = 0.95
     ex.button.click()
     high = g_not(ex)

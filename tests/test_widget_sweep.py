@@ -240,9 +240,9 @@ def repair_agrees(ex: RepairExplorer) -> None:
 
 def feedback_agrees(ex: FeedbackExplorer) -> None:
     if ex.stale:
-        assert ex.current() != ex.settings and "Settings changed" in ex.message.value
+        assert ex.current() != ex.ran_with and "Settings changed" in ex.message.value
     else:
-        assert ex.current() == ex.settings and f"Run {ex.runs}:" in ex.summary.value
+        assert ex.current() == ex.ran_with and f"Run {ex.runs}:" in ex.summary.value
 
 
 COURSE = load_example("course")
