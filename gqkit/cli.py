@@ -1,10 +1,13 @@
-"""The ``gqkit`` command: simulate a cohort, detect ruptures, evaluate a rule.
+"""The ``gqkit`` command: simulate a cohort, detect ruptures, evaluate a rule, write a feedback report.
 
     gqkit simulate OUT_DIR [--groups N] [--seed S] [--feedback] [--overwrite] [--set NAME=VALUE ...]
     gqkit detect INPUT [--rule NAME] [--param NAME=VALUE ...] [--out FILE]
     gqkit evaluate COHORT_DIR [--rule NAME] [--param NAME=VALUE ...] [--tolerance LOW HIGH] [--out FILE]
+    gqkit report FILE --out REPORT.html [--group G] [--member M] [--layout auto|long|wide] [--missing CODE ...]
 
-INPUT is a responses file (long or wide, read with ``read_responses``) or a cohort folder.
+INPUT is a responses file (long or wide, read with ``read_responses``) or a cohort folder; FILE
+is a responses file. ``report`` writes a GQ-style feedback report (:func:`gqkit.report.feedback_report`),
+one self-contained HTML file, and prints its path.
 Bad arguments or files print one line on stderr, naming the file or argument, and exit with
 code 2. Any other error is a bug in gqkit and shows its traceback. CSV output defuses text
 cells that a spreadsheet would run as formulas (a leading apostrophe).
@@ -95,6 +98,29 @@ def _write(table: pd.DataFrame, out: str | None, source: Path) -> None:
         raise GQConfigError("--out", out, f"a file that can be written ({err.strerror or err})") from None
 
 
+def _report(args: argparse.Namespace) -> None:
+    """``gqkit report``: read, report, write; print the path written."""
+    from .report import feedback_report  # here: matplotlib loads only for the command that draws
+
+    source, out = Path(args.input), args.out
+    if not out.strip() or Path(out).resolve() == source.resolve():
+        raise GQConfigError("--out", out, f"an HTML file path other than the input {source} (gqkit never writes over its input)")
+    if source.is_dir():
+        raise GQConfigError("FILE", args.input, "a responses file (long or wide), not a folder")
+    responses = read_responses(source, layout=args.layout, missing=args.missing)
+    try:
+        page = feedback_report(responses, group=args.group, member=args.member, source=source.name)
+    except GQConfigError as err:  # name the option, not the function's parameter
+        if err.parameter in ("group", "member"):
+            raise GQConfigError(f"--{err.parameter}", err.value, err.expected) from None
+        raise
+    try:
+        Path(out).write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise GQConfigError("--out", out, f"a file that can be written ({err.strerror or err})") from None
+    print(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``gqkit`` command (the console script calls this).
 
@@ -133,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--out", default=None, help="CSV file (default: standard output)")
         if name == "evaluate":
             p.add_argument("--tolerance", nargs=2, type=int, default=[0, 3], metavar=("LOW", "HIGH"))
+    p_report = sub.add_parser("report", help="a GQ-style feedback report (one HTML file) of a responses file")
+    p_report.add_argument("input", metavar="FILE")
+    p_report.add_argument("--out", required=True, help="the HTML file to write")
+    p_report.add_argument("--group", default=None, help="report only this group")
+    p_report.add_argument("--member", default=None, help="give a page to this member only")
+    p_report.add_argument("--layout", default="auto", choices=("auto", "long", "wide"), help="the file's layout (default: auto)")
+    p_report.add_argument("--missing", nargs="*", action="extend", default=[], metavar="CODE", help="extra codes meaning no answer, e.g. -99")
     args = parser.parse_args(argv)
     try:
         if args.command == "simulate":
@@ -141,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             config = SimulationConfig().with_overrides(**_pairs(args.set, "--set"))  # only model parameters, checked here
             cohort = simulate(config, n_groups=args.groups, seed=args.seed, feedback=True if args.feedback else None)
             print(cohort.to_dir(args.out, overwrite=args.overwrite))
+        elif args.command == "report":
+            _report(args)
         elif args.command == "detect":
             _write(_rule(args.rule, args.param).detect(_scores_of(Path(args.input))), args.out, Path(args.input))
         else:

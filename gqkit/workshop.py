@@ -50,6 +50,7 @@ log = logging.getLogger("gqkit.workshop")
 PAGES = {"group": "A group", "detection": "Detection", "repair": "Repair and feedback", "culture": "Cultural ruptures", "data": "Your data"}
 MAX_UPLOAD_BYTES = 5_000_000  # a wide file of about 50,000 member-sessions; larger files: `gqkit report` on the command line
 MAX_VALUE_CHARS = 80  # a link's value longer than this is refused, not read
+VOILA_KEYS = ("token", "theme", "template")  # a link's keys that are Voila's own (a password, the look): not settings
 _ERROR_STYLE = "color:#7f2704; background:#fff5eb; border-left:4px solid #d94801; padding:4px 8px; margin:4px 0"
 _NOTE_STYLE = "color:#444; font-size:92%; margin:2px 0 6px 0"
 
@@ -82,10 +83,10 @@ class Preset:
 PRESETS = {p.name: p for p in (
     Preset("unrepaired-leader-rupture", "group", {"level": "ML", "member": 3, "session": 6, "severity": 2.5, "repaired": False},
            "A member withdraws from the leader at session 6 and nothing repairs it.",
-           "The member's member-leader bond stays low to the end; the other levels barely move."),
+           "The member's member-leader bond stays low to the end; their member-member and member-group bonds drop about a third as much."),
     Preset("repaired-leader-rupture", "group", {"level": "ML", "member": 3, "session": 6, "severity": 2.5, "repaired": True, "repaired_at": 8},
            "The same rupture, repaired two sessions later.",
-           "After the repair the bond ends above where it started: the V with a higher right arm (Safran & Muran, 2000)."),
+           "A V: the bond falls, then after the repair ends above where it started (Stiles et al., 2004; Gumz et al., 2012; how far above is the model's assumption)."),
     Preset("confrontation-spills-over", "group", {"level": "MM", "type": "confrontation", "member": 2, "session": 5, "severity": 3.0, "repaired": False, "scale": "NR"},
            "Two members clash at session 5; the negative relationship scale is shown.",
            "Other members' member-group ratings darken too: a visible conflict is felt by the whole group."),
@@ -94,28 +95,28 @@ PRESETS = {p.name: p for p in (
            "Fewer false alarms, more missed ruptures: compare the table with the default z of 2.6."),
     Preset("status-alerts", "detection", {"rule": "status"},
            "Status alerts: a score in the at-risk range, whatever its change.",
-           "Low precision: members whose bond is low from the start are flagged every session."),
+           "Low precision: a member whose subscale is low, from the start or because a rupture stays open, is flagged session after session."),
     Preset("watch-member-member", "detection", {"rule": "change", "level": "MM"},
            "The change alert on the member-member facets only.",
            "Recall at the member-member level against the subscale rule: what the level view adds."),
     Preset("late-weak-repair", "repair", {"repair_session": 14, "quality": 0.4},
            "A rupture at session 5 repaired late (session 14) and poorly.",
-           "The OQ gap between repaired and never repaired is small: timing and quality both matter."),
+           "The OQ benefit of this repair is small. Then try session 6 with the same quality: in this model timing matters far more than quality."),
     Preset("prompt-good-repair", "repair", {"repair_session": 6, "quality": 1.0},
            "The same rupture repaired at once and well.",
            "The bond ends higher than before the rupture, and the OQ benefit is largest."),
     Preset("committed-therapist", "repair", {"commitment": 0.9, "openness": 0.9, "self_doubt": 0.6},
            "Therapists committed to measurement-based care and open to feedback; press Run trial.",
-           "Feedback's benefit grows with commitment and openness (de Jong et al., 2012)."),
+           "Feedback's benefit grows with commitment and openness (de Jong et al., 2012). Openness also raises repairs without feedback."),
     Preset("reluctant-therapist", "repair", {"commitment": 0.2, "openness": 0.2, "self_doubt": 0.3},
            "Therapists who use feedback little; press Run trial.",
            "Feedback barely helps when the therapist does not act on it."),
     Preset("shaming-vs-repair", "culture", {"response": "shaming"},
            "A member's microaggression against m02, and a leader who shames the member who made it.",
-           "Then choose 'addressed' as the response: the target recovers and no new rupture opens (Miles et al., 2021)."),
+           "The target recovers either way; the member who made the remark does not: shaming opens a new rupture with the leader. Compare with 'addressed' (Miles et al., 2021)."),
     Preset("leader-microaggression", "culture", {"source": "leader", "response": "not addressed"},
            "The leader makes the remark and never addresses it.",
-           "The target's alliance with the leader falls and stays down; bystanders notice too."),
+           "The target's alliance with the leader falls at the remark and recovers only slowly; bystanders' bond with the group dips."),
     Preset("humble-leader", "culture", {"humility": 0.9, "comfort": 0.8, "opportunities": 0.8},
            "A leader high in cultural humility, comfort and cultural opportunities decides the response.",
            "How often the leader addresses the remark, and how much less it harms (Davis et al., 2016)."),
@@ -132,7 +133,7 @@ def _value(key: str, text: str) -> object:
         return text == "true"
     if re.fullmatch(r"-?\d+", text):
         return int(text)
-    if re.fullmatch(r"-?(\d+\.\d*|\.\d+)([eE]-?\d+)?", text):
+    if re.fullmatch(r"-?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?", text):
         return float(text)
     return text
 
@@ -153,7 +154,8 @@ def parse_link(query: str | None) -> tuple[str, dict[str, object]]:
     settings : dict
         Control name -> value, the preset's first, then the link's own; values are read as
         ``true``/``false``, whole numbers, numbers or text. Whether a page's explorer takes
-        them is checked when it is built (:meth:`Page.build`).
+        them is checked when it is built (:meth:`Page.build`). Voila's own keys
+        (:data:`VOILA_KEYS`, e.g. ``token``) are left to Voila.
 
     Raises
     ------
@@ -172,6 +174,8 @@ def parse_link(query: str | None) -> tuple[str, dict[str, object]]:
     page, settings = "group", {}
     given: dict[str, object] = {}
     for key, text in pairs:
+        if key in VOILA_KEYS:
+            continue
         if key in seen:
             raise GQConfigError(key, text, "each setting once in a link")
         seen.add(key)
@@ -291,8 +295,34 @@ def guarded(show: Callable[[str], None]) -> Callable[[Callable[..., Any]], Calla
     return wrap
 
 
+class CodeSwitch(widgets.VBox):
+    """A "Show the code" button and the code it reveals, written afresh by ``code()`` while shown.
+
+    Parameters
+    ----------
+    code : callable
+        Returns the Python source that reproduces the view (an explorer's ``code``).
+    """
+
+    def __init__(self, code: Callable[[], str]):
+        self._code = code
+        self.toggle = widgets.ToggleButton(description="Show the code", icon="code", tooltip="the gqkit calls that make this view",
+                                           layout=widgets.Layout(width="160px"))  # fmt: skip
+        self.box = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.toggle.observe(lambda change: self.refresh(), names="value")
+        super().__init__([self.toggle, self.box])
+
+    def refresh(self) -> None:
+        """Show or hide the code as the button says; write it again if shown."""
+        shown = self.toggle.value
+        self.toggle.description = "Hide the code" if shown else "Show the code"
+        self.box.layout.display = "" if shown else "none"
+        if shown:
+            self.box.value = _code_block(self._code())
+
+
 class View(widgets.VBox):
-    """One explorer with a "Show the code" switch under it.
+    """One explorer with its code switch (:class:`CodeSwitch`) under it.
 
     Parameters
     ----------
@@ -304,20 +334,10 @@ class View(widgets.VBox):
 
     def __init__(self, explorer: Explorer, heading: str = ""):
         self.explorer = explorer
-        self.toggle = widgets.ToggleButton(description="Show the code", icon="code", tooltip="the gqkit calls that make this view",
-                                           layout=widgets.Layout(width="160px"))  # fmt: skip
-        self.code = widgets.HTML(layout=widgets.Layout(display="none"))
-        self.toggle.observe(lambda change: self._refresh(), names="value")
+        self.switch = CodeSwitch(explorer.code)  # every explorer a page shows has code()
         for control in explorer.controls.values():
-            control.observe(lambda change: self._refresh(), names="value")
-        super().__init__([widgets.HTML(heading), explorer, self.toggle, self.code])
-
-    def _refresh(self) -> None:
-        shown = self.toggle.value
-        self.toggle.description = "Hide the code" if shown else "Show the code"
-        self.code.layout.display = "" if shown else "none"
-        if shown:
-            self.code.value = _code_block(self.explorer.code())  # every explorer a page shows has code()
+            control.observe(lambda change: self.switch.refresh(), names="value")
+        super().__init__([widgets.HTML(heading), explorer, self.switch])
 
 
 class Page(widgets.VBox):
@@ -341,7 +361,16 @@ class Page(widgets.VBox):
 
     def __init__(self, settings: Mapping[str, object] | None = None):
         self.views = self.build(dict(settings or {}))
-        super().__init__([widgets.HTML(self.intro), *self.views], layout=widgets.Layout(padding="4px"))
+        super().__init__([widgets.HTML(self.describe()), *self.views], layout=widgets.Layout(padding="4px"))
+
+    def describe(self) -> str:
+        """The page's introduction (HTML): :attr:`intro`, with any numbers it shows filled in from the page's data.
+
+        Returns
+        -------
+        str
+        """
+        return self.intro
 
     def explorers(self) -> list[tuple[Callable[..., Explorer], dict[str, Any], str]]:
         """Each explorer of the page: its class, fixed keyword arguments and heading.
@@ -398,13 +427,17 @@ class DetectionPage(Page):
     """Choose a rule, the level it watches and its threshold; see hits, misses and false alarms."""
 
     name = "detection"
-    intro = ("<h3>Detection</h3><p>Forty simulated groups with known ruptures. A rule raises alerts from each member's "
+    intro = ("<h3>Detection</h3><p>{groups} simulated groups (the <i>course</i> dataset) with {ruptures} known ruptures. A rule raises alerts from each member's "
              "scores up to that session, as a feedback report would. Marks show ruptures found and missed and the false "
              "alarms; the table counts them. Status and change alerts are the kinds GQ reports carry (Burlingame et al., "
              "2018); the thresholds are fitted to gqkit's simulated norms (Jacobson & Truax, 1991).</p>")  # fmt: skip
 
     def explorers(self) -> list[tuple[Callable[..., Explorer], dict[str, Any], str]]:
         return [(DetectionExplorer, {"cohort": load_example("course")}, "")]
+
+    def describe(self) -> str:
+        cohort = self.views[0].explorer.cohort
+        return self.intro.format(groups=len(cohort.groups), ruptures=int((cohort.events["kind"] == "rupture").sum()))
 
 
 class RepairPage(Page):
@@ -417,7 +450,7 @@ class RepairPage(Page):
              "Nissen-Lie et al., 2010). A trial takes a few seconds: it runs when you press the button.</p>")  # fmt: skip
 
     def explorers(self) -> list[tuple[Callable[..., Explorer], dict[str, Any], str]]:
-        return [(RepairExplorer, {}, "<h4>One rupture, repaired or not</h4>"),
+        return [(RepairExplorer, {"n_groups": 12}, "<h4>One rupture, repaired or not</h4>"),  # a link's n_groups is the trial's
                 (FeedbackExplorer, {"run": False}, "<h4>A trial of feedback</h4>")]  # fmt: skip
 
 
@@ -477,6 +510,7 @@ class DataPage(widgets.VBox):
         self.alerts: pd.DataFrame | None = None
         self.source = ""
         self.report_html = ""
+        self._filling = False
         self.upload = W.FileUpload(accept=".csv,.tsv,.txt", multiple=False, description="Upload CSV", layout=W.Layout(width="160px"))
         self.example = W.Button(description="Try the example file", icon="table", layout=W.Layout(width="190px"))
         self.layout_choice = W.Dropdown(options=[("tell from the header", "auto"), ("long", "long"), ("wide", "wide")], description="layout")
@@ -493,10 +527,9 @@ class DataPage(widgets.VBox):
         self.axes = list(self.figure.subplots(1, 3, sharey=True))
         self.figure.subplots_adjust(left=0.07, right=0.9, top=0.88, bottom=0.24, wspace=0.12)
         self._bar = self.figure.add_axes((0.92, 0.24, 0.012, 0.64))
-        self.toggle = W.ToggleButton(description="Show the code", icon="code", layout=W.Layout(width="160px"))
-        self.code_box = W.HTML(layout=W.Layout(display="none"))
-        self.results = W.VBox([W.HBox([self.group, self.scale]), self.image, self.table, W.HBox([self.member, self.make]), self.download,
-                               self.toggle, self.code_box], layout=W.Layout(display="none"))  # fmt: skip
+        self.switch = CodeSwitch(self.code)
+        self.results = W.VBox([W.HBox([self.group, self.scale]), self.image, self.table, W.HBox([self.member, self.make]), self.download, self.switch],
+                               layout=W.Layout(display="none"))  # fmt: skip
         sample = _download_link("gqkit_example_wide.csv", _example_csv(), "text/csv", "download the example file")
         head = W.HBox([self.upload, self.example, self.layout_choice, self.missing], layout=W.Layout(flex_flow="row wrap", align_items="center"))
         note = W.HTML(f'<p style="{_NOTE_STYLE}">Files up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB; for larger ones use '
@@ -507,7 +540,6 @@ class DataPage(widgets.VBox):
         self.group.observe(show(lambda change: self._group_changed()), names="value")
         self.scale.observe(show(lambda change: self._draw()), names="value")
         self.make.on_click(show(lambda button: self.make_report()))
-        self.toggle.observe(show(lambda change: self._show_code()), names="value")
         super().__init__([W.HTML(self.intro), head, note, self.status, self.results], layout=W.Layout(padding="4px"))
 
     def settings(self) -> dict[str, object]:
@@ -562,14 +594,17 @@ class DataPage(widgets.VBox):
         self.status.value = (f'<p class="gq-data-ok">&#10003; <b>{html.escape(file.name)}</b>: {len(groups)} group(s), {n_members} members, '
                              f"sessions {int(responses['session'].min())} to {int(responses['session'].max())}; "
                              f"{len(alerts)} alerts.</p>")  # fmt: skip
-        with self.group.hold_trait_notifications():
+        self._filling = True  # the group's observer waits: the page is drawn once, below
+        try:
             self.group.options = groups
             self.group.value = groups[0]
+        finally:
+            self._filling = False
         self._group_changed()
         self.results.layout.display = ""
 
     def _group_changed(self) -> None:
-        if self.responses is None:
+        if self.responses is None or self._filling:
             return
         members = sorted(self.responses.loc[self.responses["group"] == self.group.value, "member"].unique())
         self.member.options = [("the whole group", "")] + [(f"member {m}", m) for m in members]
@@ -591,7 +626,7 @@ class DataPage(widgets.VBox):
         else:
             counts = alerts.groupby(["alert", "level"]).size().unstack(fill_value=0)
             self.table.value = "<p><b>Alerts in this group</b> (by kind and level; <i>all</i>: the subscales):</p>" + counts.to_html(border=0)
-        self._show_code()
+        self.switch.refresh()
 
     def make_report(self) -> None:
         """Make the feedback report for the group (and member) chosen, and offer it as a download."""
@@ -627,13 +662,6 @@ class DataPage(widgets.VBox):
             f"report = feedback_report(responses, group={self.group.value!r}, member={member!r}, source={self.source!r})",
             "open('report.html', 'w', encoding='utf-8').write(report)",
         ])  # fmt: skip
-
-    def _show_code(self) -> None:
-        shown = self.toggle.value
-        self.toggle.description = "Hide the code" if shown else "Show the code"
-        self.code_box.layout.display = "" if shown else "none"
-        if shown and self.responses is not None:
-            self.code_box.value = _code_block(self.code())
 
 
 def _slug(text: str) -> str:

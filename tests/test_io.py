@@ -218,3 +218,19 @@ def test_an_instrument_that_is_not_one_is_a_config_error(write, bad):
         read_responses(write(LONG), instrument=bad)
     with pytest.raises(GQConfigError, match="instrument="):
         score(read_responses(write(LONG)), instrument=bad)
+
+
+def test_a_file_held_in_memory_reads_as_the_same_file_on_disk(tmp_path):
+    from gqkit import InMemoryFile
+
+    data = b"group;member;session;item;response\ng1;m1;1;gq01;5\ng1;m1;2;gq01;-99\n"
+    (tmp_path / "ours.csv").write_bytes(data)
+    on_disk = read_responses(tmp_path / "ours.csv", missing=[-99])
+    pd.testing.assert_frame_equal(read_responses(InMemoryFile("ours.csv", data), missing=[-99]), on_disk)
+    with pytest.raises(GQDataError) as bad:
+        read_responses(InMemoryFile("ours.csv", data.replace(b"5", b"\xff")))
+    assert str(bad.value).startswith("ours.csv: 1 problem") and "line 2, byte" in str(bad.value)
+    with pytest.raises(GQConfigError):
+        InMemoryFile("", data)
+    with pytest.raises(GQConfigError):
+        InMemoryFile("ours.csv", "text, not bytes")  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ the bad end on every scale) and the Okabe-Ito palette for markers. One module pe
 Everything is importable from ``gqkit.plots`` itself.
 """
 
+from .alerts import ALERT_COLOURS, ALERT_STYLES, alert_heatmaps, mark_alerts
 from .detection import OUTCOME_STYLES, detection_grid, sweep_curve
 from .outcomes import NOT_AT_RISK_COLOUR, STATUS_COLOURS, repair_paths, status_outcomes, trial_change
 from .round_robin import RELATIONSHIP_COLORMAP, SRM_PANELS, round_robin_matrix, round_robin_slice, srm_decomposition
@@ -30,6 +31,8 @@ from .scores import (
 )
 
 __all__ = [
+    "ALERT_COLOURS",
+    "ALERT_STYLES",
     "MARK_STYLES",
     "MEMBER_COLOURS",
     "NOT_AT_RISK_COLOUR",
@@ -40,10 +43,12 @@ __all__ = [
     "SCORE_COLORMAP",
     "SRM_PANELS",
     "STATUS_COLOURS",
+    "alert_heatmaps",
     "detection_grid",
     "heatmap",
     "heatmap_grid",
     "level_heatmaps",
+    "mark_alerts",
     "mark_heatmap",
     "repair_paths",
     "round_robin_matrix",

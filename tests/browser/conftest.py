@@ -113,3 +113,32 @@ def lab_url(work, tmp_path_factory):
     finally:
         stop(proc)
         log.close()
+
+
+def start_workshop(log_path: Path, pool: int = 2) -> tuple[subprocess.Popen, object, str]:
+    """The workshop app started the README's way (``make workshop``) on a free port: (process, log file, url).
+
+    The process leads its own process group (make, Voila and the kernels): stop it with :func:`stop_group`.
+    Also used by benchmarks/bench_workshop.py.
+    """
+    port = free_port()
+    env = dict(os.environ, WORKSHOP_PORT=str(port), WORKSHOP_POOL=str(pool))
+    log = log_path.open("w")
+    proc = subprocess.Popen(["make", "--no-print-directory", "workshop"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, log, f"http://127.0.0.1:{port}"
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a process started with ``start_new_session=True`` and everything it started."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
