@@ -33,7 +33,7 @@ def call(name: str, *args: object, **kwargs: object) -> str:
     >>> call("gqkit.simulate", seed=1, n_members=8)
     'gqkit.simulate(seed=1, n_members=8)'
     """
-    parts = [_text(a) for a in args] + [f"{key}={_text(value)}" for key, value in kwargs.items()]
+    parts = [literal(a) for a in args] + [f"{key}={literal(value)}" for key, value in kwargs.items()]
     one_line = f"{name}({', '.join(parts)})"
     if len(one_line) <= WIDTH:
         return one_line
@@ -70,9 +70,31 @@ class Code(str):
     """Text written into a call as code (a variable's name), not as a quoted string."""
 
 
-def _text(value: object) -> str:
+def literal(value: object) -> str:
+    """``value`` as Python source, strings in double quotes (as the notebooks write them).
+
+    Parameters
+    ----------
+    value : object
+        A string, number, bool, None, a tuple, list or dict of them, or :class:`Code`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> literal(("PB", "NR"))
+    '("PB", "NR")'
+    """
     if isinstance(value, Code):
         return str(value)
+    if isinstance(value, str):
+        text = repr(value)
+        return f'"{text[1:-1]}"' if text[0] == "'" and '"' not in value else text
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_text(k)}: {_text(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(literal(v) for v in value) + ("," if isinstance(value, tuple) and len(value) == 1 else "")
+        return f"({items})" if isinstance(value, tuple) else f"[{items}]"
     return repr(value)

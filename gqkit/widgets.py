@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from PIL import Image as PILImage
 
-from ._code import Code, call, spec
+from ._code import Code, call, literal, spec
 from .errors import GQConfigError, GQDataError
 from .instrument import LEVEL_NAMES, SCALE_NAMES, Instrument, instrument_or_default
 from .plots import detection_grid, level_heatmaps, trajectories
@@ -563,7 +563,7 @@ class SimulationExplorer(Explorer):
             f"rupture = {spec('gqkit.Rupture', self.rupture())}",
             f"cohort = {simulate_call}" + ("" if c["random_ruptures"] else "  # no random ruptures"),
             "scores = cohort.scores()",
-            f"level_heatmaps(scores, scale={c['scale']!r}, events=cohort.events)",
+            f"level_heatmaps(scores, scale={literal(c['scale'])}, events=cohort.events)",
         ])  # fmt: skip
 
     def _fit(self) -> None:
@@ -678,7 +678,7 @@ class DetectionExplorer(Explorer):
         controls = {
             "rule": W.Dropdown(options=list(_KNOBS), description="rule"),
             "level": W.Dropdown(options=_LEVEL_CHOICES, description="level"),
-            "knob": W.FloatSlider(description="threshold", continuous_update=False, style={"description_width": "initial"}),
+            "knob": W.FloatSlider(description="threshold", continuous_update=False, style={"description_width": "initial"}, layout=W.Layout(width="440px")),
             "tolerance": W.IntSlider(min=0, max=6, description="window k", continuous_update=False),
             "group": W.Dropdown(options=groups, description="group"),
         }
@@ -745,8 +745,8 @@ class DetectionExplorer(Explorer):
             "detections = rule.detect(cohort.scores())",
             f"matching = match_events(cohort, detections, (0, {k}))",
             "metrics = metrics_table(cohort, matching)",
-            "members = [f'm{i + 1:02d}' for i in range(cohort.attended.shape[1])]",
-            f"detection_grid(matching, group={c['group']!r}, members=members, n_sessions=cohort.attended.shape[2], attended=cohort.attended[{g}], tolerance=(0, {k}))",
+            'members = [f"m{i + 1:02d}" for i in range(cohort.attended.shape[1])]',
+            f"detection_grid(matching, group={literal(c['group'])}, members=members, n_sessions=cohort.attended.shape[2], attended=cohort.attended[{g}], tolerance=(0, {k}))",
         ])  # fmt: skip
 
     def _redraw(self) -> None:

@@ -36,14 +36,17 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from ._code import literal
 from .culture_widgets import ScenarioExplorer
 from .errors import GQConfigError, GQDataError
 from .examples import load_example
 from .feedback_widgets import FeedbackExplorer
+from .instrument import LEVEL_NAMES
 from .io import InMemoryFile, read_responses, to_wide
 from .widgets import DetectionExplorer, Explorer, RepairExplorer, SimulationExplorer, figure_png
 
-__all__ = ["DataPage", "MAX_UPLOAD_BYTES", "PAGES", "PRESETS", "Page", "Preset", "WorkshopApp", "link_query", "parse_link", "request_query"]
+__all__ = ["MAX_UPLOAD_BYTES", "PAGES", "PRESETS", "VOILA_KEYS", "CodeSwitch", "CulturePage", "DataPage", "DetectionPage", "GroupPage", "Page", "Preset",
+           "RepairPage", "View", "WorkshopApp", "guarded", "link_query", "parse_link", "request_query"]
 
 log = logging.getLogger("gqkit.workshop")
 
@@ -252,7 +255,8 @@ def _base_url() -> str:
 
 
 def _code_block(text: str) -> str:
-    return f'<pre class="gq-code" style="background:#f6f8fa; padding:8px; font-size:12px; white-space:pre-wrap">{html.escape(text)}</pre>'
+    return (f'<pre class="gq-code" style="background:#f6f8fa; padding:8px; margin:4px 0; font-family:monospace; font-size:12px; line-height:1.35; '
+            f'white-space:pre-wrap">{html.escape(text)}</pre>')
 
 
 def _error_line(error: Exception) -> str:
@@ -411,7 +415,13 @@ class Page(widgets.VBox):
 
 
 class GroupPage(Page):
-    """Simulate one group, place a rupture and see it at each level."""
+    """Simulate one group, place a rupture and see it at each level.
+
+    Parameters
+    ----------
+    settings : mapping, optional
+        As for :class:`Page`: control name -> value for its explorers.
+    """
 
     name = "group"
     intro = ("<h3>A group</h3><p>Eight members answer a GQ-structured questionnaire every session. Place one rupture "
@@ -424,7 +434,13 @@ class GroupPage(Page):
 
 
 class DetectionPage(Page):
-    """Choose a rule, the level it watches and its threshold; see hits, misses and false alarms."""
+    """Choose a rule, the level it watches and its threshold; see hits, misses and false alarms.
+
+    Parameters
+    ----------
+    settings : mapping, optional
+        As for :class:`Page`: control name -> value for its explorers.
+    """
 
     name = "detection"
     intro = ("<h3>Detection</h3><p>{groups} simulated groups (the <i>course</i> dataset) with {ruptures} known ruptures. A rule raises alerts from each member's "
@@ -441,7 +457,13 @@ class DetectionPage(Page):
 
 
 class RepairPage(Page):
-    """One rupture's repair, then a trial of feedback for therapists you set."""
+    """One rupture's repair, then a trial of feedback for therapists you set.
+
+    Parameters
+    ----------
+    settings : mapping, optional
+        As for :class:`Page`: control name -> value for its explorers.
+    """
 
     name = "repair"
     intro = ("<h3>Repair and feedback</h3><p>First, one rupture: when the leader repairs it and how well, and what that "
@@ -455,7 +477,13 @@ class RepairPage(Page):
 
 
 class CulturePage(Page):
-    """A microaggression in the group, and the leader's response."""
+    """A microaggression in the group, and the leader's response.
+
+    Parameters
+    ----------
+    settings : mapping, optional
+        As for :class:`Page`: control name -> value for its explorers.
+    """
 
     name = "culture"
     intro = ("<h3>Cultural ruptures</h3><p>A remark that slights a member's identity, from another member or from the "
@@ -608,6 +636,7 @@ class DataPage(widgets.VBox):
             return
         members = sorted(self.responses.loc[self.responses["group"] == self.group.value, "member"].unique())
         self.member.options = [("the whole group", "")] + [(f"member {m}", m) for m in members]
+        self.member.value = ""
         self.download.value = ""
         self._draw()
 
@@ -624,8 +653,11 @@ class DataPage(widgets.VBox):
         if alerts is None or alerts.empty:
             self.table.value = "<p>No status or change alerts in this group.</p>"
         else:
-            counts = alerts.groupby(["alert", "level"]).size().unstack(fill_value=0)
-            self.table.value = "<p><b>Alerts in this group</b> (by kind and level; <i>all</i>: the subscales):</p>" + counts.to_html(border=0)
+            counts = alerts.groupby(["alert", "level"]).size().unstack(fill_value=0).reindex(index=["status", "change"], columns=["all", "MM", "ML", "MG"], fill_value=0)
+            counts.index = [f"{kind} alerts" for kind in counts.index]
+            counts.columns = ["on the subscales", *(LEVEL_NAMES[level] for level in counts.columns[1:])]
+            self.table.value = ('<p style="margin:4px 0"><b>Alerts in this group</b>, all sessions:</p>'
+                                + counts.to_html(border=0, classes="gq-alert-counts"))  # fmt: skip
         self.switch.refresh()
 
     def make_report(self) -> None:
@@ -635,7 +667,12 @@ class DataPage(widgets.VBox):
         if self.responses is None:
             return
         member = self.member.value or None
-        self.report_html = feedback_report(self.responses, group=self.group.value, member=member, source=self.source)
+        self.download.value = '<p class="gq-running">Making the report ...</p>'
+        self.make.disabled = True
+        try:
+            self.report_html = feedback_report(self.responses, group=self.group.value, member=member, source=self.source)
+        finally:
+            self.make.disabled = False
         name = f"gq_report_{_slug(self.group.value)}{'_' + _slug(member) if member else ''}.html"
         self.download.value = _download_link(name, self.report_html.encode("utf-8"), "text/html", f"Download the report ({name})")
 
@@ -647,9 +684,9 @@ class DataPage(widgets.VBox):
         str
         """
         member = self.member.value or None
-        read = f"gqkit.read_responses({self.source!r}, layout={self.layout_choice.value!r}"
+        read = f"gqkit.read_responses({literal(self.source)}, layout={literal(self.layout_choice.value)}"
         codes = [c.strip() for c in self.missing.value.split(",") if c.strip()]
-        read += f", missing={codes!r})" if codes else ")"
+        read += f", missing={literal(codes)})" if codes else ")"
         return "\n".join([
             "import gqkit",
             "from gqkit.plots import alert_heatmaps",
@@ -658,9 +695,9 @@ class DataPage(widgets.VBox):
             f"responses = {read}",
             "scores = gqkit.score(responses)",
             "alerts = report_alerts(scores)",
-            f"alert_heatmaps(scores, alerts, scale={self.scale.value!r}, group={self.group.value!r})",
-            f"report = feedback_report(responses, group={self.group.value!r}, member={member!r}, source={self.source!r})",
-            "open('report.html', 'w', encoding='utf-8').write(report)",
+            f"alert_heatmaps(scores, alerts, scale={literal(self.scale.value)}, group={literal(self.group.value)})",
+            f"report = feedback_report(responses, group={literal(self.group.value)}, member={literal(member)}, source={literal(self.source)})",
+            'open("report.html", "w", encoding="utf-8").write(report)',
         ])  # fmt: skip
 
 
