@@ -43,7 +43,7 @@ from .examples import load_example
 from .feedback_widgets import FeedbackExplorer
 from .instrument import LEVEL_NAMES
 from .io import InMemoryFile, read_responses, to_wide
-from .widgets import DetectionExplorer, Explorer, RepairExplorer, SimulationExplorer, figure_png
+from .widgets import Blitter, DetectionExplorer, Explorer, RepairExplorer, SimulationExplorer
 
 __all__ = ["MAX_UPLOAD_BYTES", "PAGES", "PRESETS", "VOILA_KEYS", "CodeSwitch", "CulturePage", "DataPage", "DetectionPage", "GroupPage", "Page", "Preset",
            "RepairPage", "View", "WorkshopApp", "guarded", "link_query", "parse_link", "request_query"]
@@ -555,6 +555,8 @@ class DataPage(widgets.VBox):
         self.axes = list(self.figure.subplots(1, 3, sharey=True))
         self.figure.subplots_adjust(left=0.07, right=0.9, top=0.88, bottom=0.24, wspace=0.12)
         self._bar = self.figure.add_axes((0.92, 0.24, 0.012, 0.64))
+        self._blit = Blitter(self.figure)
+        self._loads = 0  # files read so far: a new file is a new picture
         self.switch = CodeSwitch(self.code)
         self.results = W.VBox([W.HBox([self.group, self.scale]), self.image, self.table, W.HBox([self.member, self.make]), self.download, self.switch],
                                layout=W.Layout(display="none"))  # fmt: skip
@@ -614,6 +616,7 @@ class DataPage(widgets.VBox):
             self.status.value = _problems_html(error)
             return
         self.responses, self.source = responses, file.name
+        self._loads += 1
         self.scores = score(responses)
         self.alerts = report_alerts(self.scores)
         groups = sorted(responses["group"].unique())
@@ -645,10 +648,9 @@ class DataPage(widgets.VBox):
 
         if self.scores is None:
             return
-        for ax in (*self.axes, self._bar):
-            ax.clear()
         alert_heatmaps(self.scores, self.alerts, scale=self.scale.value, group=self.group.value, axes=self.axes, colorbar=self._bar)
-        self.image.value = figure_png(self.figure)
+        moving = [artist for ax in self.axes for artist in (*ax.get_images(), *ax.collections)]  # the cells and the alert marks
+        self.image.value = self._blit.png((self._loads, self.scale.value, self.group.value), moving)  # titles, ticks, bar and legend follow these
         alerts = self.alerts[(self.alerts["group"] == self.group.value)] if self.alerts is not None else None
         if alerts is None or alerts.empty:
             self.table.value = "<p>No status or change alerts in this group.</p>"

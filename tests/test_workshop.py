@@ -295,3 +295,28 @@ def test_the_instructor_guide_lists_every_preset_with_its_hint():
         assert f"?preset={name}" in guide, name
         row = next(line for line in guide.splitlines() if line.startswith(f"| `{name}` |"))
         assert preset.look_for.replace("member-", "member–") in row, name
+
+
+def test_the_data_page_picture_after_any_change_is_the_picture_drawn_afresh():
+    import io
+
+    from PIL import Image
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)))
+
+    page = DataPage()
+    _upload(page, "ours.csv", _example())
+    for scale in ("PW", "NR", "PB", "NR", "PW"):  # each after the others: the kept backgrounds are used
+        page.scale.value = scale
+        fresh = DataPage()
+        _upload(fresh, "ours.csv", _example())
+        fresh.scale.value = scale
+        assert np.array_equal(pixels(page.image.value), pixels(fresh.image.value)), scale
+    other = to_wide(load_example("classroom").responses.query("member != 'm01'")).to_csv(index=False).encode()  # the same group, one member fewer
+    _upload(page, "other.csv", other)
+    assert page.source == "other.csv"
+    fresh = DataPage()
+    _upload(fresh, "other.csv", other)
+    fresh.scale.value = page.scale.value
+    assert np.array_equal(pixels(page.image.value), pixels(fresh.image.value))  # a new file: a new picture, not the old one's background
