@@ -286,7 +286,7 @@ def test_gqkit_errors_in_a_callback_name_the_parameter():
 def test_every_page_title_is_a_tab():
     app = WorkshopApp()
     assert list(app.tabs.titles) == list(PAGES.values())
-    assert np.all([isinstance(t, str) and t for t in app.tabs.titles])
+    assert all(isinstance(t, str) and t for t in app.tabs.titles)
 
 
 def test_the_instructor_guide_lists_every_preset_with_its_hint():
