@@ -14,11 +14,14 @@ STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 # The workshop app: Voila on WORKSHOP_IP:WORKSHOP_PORT with WORKSHOP_POOL kernels started and the
-# app built in each before anyone asks (a pre-heated pool). The README explains WORKSHOP_IP.
-WORKSHOP_IP   ?= 127.0.0.1
-WORKSHOP_PORT ?= 8866
-WORKSHOP_POOL ?= 4
-WORKSHOP_ARGS ?=
+# app built in each before anyone asks (a pre-heated pool), refilled WORKSHOP_FILL_DELAY seconds
+# after a kernel is taken. Kernels talk to Voila over local sockets (ipc), not TCP ports, which
+# race when many kernels start at once. The README explains the settings.
+WORKSHOP_IP         ?= 127.0.0.1
+WORKSHOP_PORT       ?= 8866
+WORKSHOP_POOL       ?= 4
+WORKSHOP_FILL_DELAY ?= 1
+WORKSHOP_ARGS       ?=
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -54,7 +57,8 @@ lab: $(STAMP)
 
 workshop: $(STAMP)  ## Voila serves notebooks/workshop.ipynb; code and tracebacks are never shown
 	$(BIN)/voila notebooks/workshop.ipynb --no-browser --Voila.ip=$(WORKSHOP_IP) --port=$(WORKSHOP_PORT) --Voila.port_retries=0 \
-		--preheat_kernel=True --pool_size=$(WORKSHOP_POOL) --strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
+		--preheat_kernel=True --pool_size=$(WORKSHOP_POOL) --VoilaKernelManager.fill_delay=$(WORKSHOP_FILL_DELAY) \
+		--KernelManager.transport=ipc --strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
 
 lint: $(STAMP)  ## ruff, then mypy (files and settings in pyproject.toml; cache in .mypy_cache)
 	$(BIN)/python -m ruff check gqkit tests benchmarks

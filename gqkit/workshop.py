@@ -740,10 +740,11 @@ _PAGE_CLASSES: dict[str, Callable[..., widgets.Widget]] = {"group": GroupPage, "
 
 
 class WorkshopApp(widgets.VBox):
-    """The whole app: a header, five pages as tabs, and a link to the settings on show.
+    """The whole app: a header, five pages as tabs, a menu of scenarios and a link to the settings on show.
 
     A page is built the first time it is opened (the first page at once), so the app is
-    ready in about a second. :meth:`apply_link` applies a link.
+    ready in about a second. :meth:`apply_link` applies a link; the scenario menu applies a
+    preset the same way, in the same kernel (a new link in the browser starts a new one).
 
     Parameters
     ----------
@@ -761,6 +762,10 @@ class WorkshopApp(widgets.VBox):
         The page tabs, in the order of :data:`PAGES`.
     message : HTML
         Empty, or the one line about a link or an error.
+    scenario : Dropdown
+        The presets (:data:`PRESETS`); choosing one applies it.
+    note : HTML
+        The preset on show: its title and what to look for.
 
     Examples
     --------
@@ -782,14 +787,18 @@ class WorkshopApp(widgets.VBox):
         self.share_button = W.Button(description="Link to these settings", icon="link", tooltip="a link that opens this page with its settings",
                                      layout=W.Layout(width="200px"))  # fmt: skip
         self.open_link = W.HTML()
+        self.scenario = W.Dropdown(options=[("choose one ...", "")] + [(f"{PAGES[p.page]}: {p.name}", p.name) for p in PRESETS.values()],
+                                   description="scenario", layout=W.Layout(width="420px"), style={"description_width": "70px"})  # fmt: skip
+        self.note = W.HTML()
         header = W.HTML('<h2 style="margin:4px 0">gqkit workshop: ruptures and repair in group therapy</h2>'
                         f'<p style="{_NOTE_STYLE}">A simulation sandbox with known truth; nothing here is real client data '
                         "unless you upload your own. Sources: the kit's REFERENCES page.</p>")  # fmt: skip
-        share = W.HBox([self.share_button, self.link, self.open_link], layout=W.Layout(flex_flow="row wrap", align_items="center"))
+        share = W.HBox([self.scenario, self.share_button, self.link, self.open_link], layout=W.Layout(flex_flow="row wrap", align_items="center"))
         show = guarded(self._say)
         self.tabs.observe(show(lambda change: self._build(self.current())), names="selected_index")
         self.share_button.on_click(show(lambda button: self._show_link()))
-        super().__init__([header, share, self.message, self.tabs])
+        self.scenario.observe(show(lambda change: change["new"] and self.apply_link(f"?preset={change['new']}")), names="value")
+        super().__init__([header, share, self.message, self.note, self.tabs])
         self.apply_link(query)
 
     def _say(self, line: str) -> None:
@@ -822,6 +831,11 @@ class WorkshopApp(widgets.VBox):
             self._build(self.current())
             return
         self.tabs.selected_index = list(PAGES).index(page)
+        preset = PRESETS.get(dict(urllib.parse.parse_qsl((query or "").lstrip("?"))).get("preset", ""))
+        self.note.value = "" if preset is None else (
+            f'<p class="gq-preset" style="{_NOTE_STYLE}"><b>{html.escape(preset.title)}</b> Look for: {html.escape(preset.look_for)}</p>')
+        if self.scenario.value != (preset.name if preset else ""):
+            self.scenario.value = preset.name if preset else ""  # the menu says which scenario is on show (choosing it again applies nothing new)
 
     def _build(self, name: str, settings: Mapping[str, object] | None = None, *, replace: bool = False) -> None:
         """Build page ``name`` (with ``settings``) unless it is built and nothing new is asked."""

@@ -320,3 +320,18 @@ def test_the_data_page_picture_after_any_change_is_the_picture_drawn_afresh():
     _upload(fresh, "other.csv", other)
     fresh.scale.value = page.scale.value
     assert np.array_equal(pixels(page.image.value), pixels(fresh.image.value))  # a new file: a new picture, not the old one's background
+
+
+def test_the_scenario_menu_applies_a_preset_in_the_same_app():
+    app = WorkshopApp()
+    app.scenario.value = "shaming-vs-repair"
+    assert app.current() == "culture" and app.pages["culture"].settings()["response"] == "shaming"
+    assert "Look for:" in app.note.value and html_escape(PRESETS["shaming-vs-repair"].title) in app.note.value
+    app.apply_link("?page=group&level=MM")
+    assert app.scenario.value == "" and app.note.value == ""  # no preset on show
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
