@@ -212,7 +212,7 @@ def _member_figure(m_scores: pd.DataFrame, m_alerts: pd.DataFrame, scales: list[
     axes = fig.subplots(1, len(scales), squeeze=False)[0]
     sessions = m_scores["session"].to_numpy(dtype=float)
     low, high = (sessions.min(), sessions.max()) if len(sessions) else (1.0, 1.0)
-    cutoffs = _status_cutoffs(status, m_scores)
+    cutoffs = _limits(status, m_scores)
     lookup = _score_lookup(m_scores)
     worse = _worse(status)
     for ax, scale in zip(axes, scales):
@@ -258,23 +258,15 @@ def _worse(rule: Rule) -> dict[str, float]:
     return {**WORSE, **(getattr(rule, "worse", None) or {})}
 
 
-def _status_cutoffs(status: StatusAlert, scores: pd.DataFrame) -> dict[tuple[str, str], float]:
+def _limits(rule: StatusAlert | ChangeAlert, scores: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Each facet's status cutoff or change threshold, as the rule copied to each level (:func:`_rule_at`) applies it."""
     facets = _facets(scores)
     out = {}
     for level in ALL_LEVELS:
-        at = _rule_at(status, level, facets)
-        if isinstance(at, StatusAlert):
-            out.update({(s, level): float(v) for s, v in zip(at.scales, at.limits())})
-    return out
-
-
-def _change_thresholds(change: ChangeAlert, scores: pd.DataFrame) -> dict[tuple[str, str], float]:
-    facets = _facets(scores)
-    out = {}
-    for level in ALL_LEVELS:
-        at = _rule_at(change, level, facets)
-        if isinstance(at, ChangeAlert):
-            out.update({(s, level): float(v) for s, v in zip(at.scales, at.thresholds())})
+        at = _rule_at(rule, level, facets)
+        if isinstance(at, (StatusAlert, ChangeAlert)):
+            values = at.limits() if isinstance(at, StatusAlert) else at.thresholds()
+            out.update({(s, level): float(v) for s, v in zip(at.scales, values)})
     return out
 
 
@@ -352,7 +344,7 @@ def _alert_rows(m_alerts: pd.DataFrame, m_scores: pd.DataFrame, status: StatusAl
     if m_alerts.empty:
         return '<p class="none">No status or change alerts.</p>'
     lookup = _score_lookup(m_scores)
-    cutoffs, thresholds = _status_cutoffs(status, g_scores), _change_thresholds(change, g_scores)
+    cutoffs, thresholds = _limits(status, g_scores), _limits(change, g_scores)
     worse_status, worse_change = _worse(status), _worse(change)
     rows = []
     for s, sc, lv, kind, pre in zip(m_alerts["session"], m_alerts["scale"], m_alerts["level"], m_alerts["alert"], m_alerts["pre"]):
@@ -382,7 +374,7 @@ def _rules_in_words(status: StatusAlert, change: ChangeAlert, scores: pd.DataFra
         how_change = f"each facet's threshold is z = {change.z:g} times its norm SD of session-to-session change (gqkit's norms; the S_diff of Jacobson & Truax, 1991)"
     else:
         how_change = f"a fixed threshold of {change.threshold:g} points at every level"
-    cutoffs, thresholds = _status_cutoffs(status, scores), _change_thresholds(change, scores)
+    cutoffs, thresholds = _limits(status, scores), _limits(change, scores)
     worse_status, worse_change = _worse(status), _worse(change)
     rows = []
     for scale, level in _facets(scores):
