@@ -23,6 +23,7 @@ shown as one line naming its type.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import inspect
 import logging
@@ -116,7 +117,7 @@ PRESETS = {p.name: p for p in (
            "Feedback barely helps when the therapist does not act on it."),
     Preset("shaming-vs-repair", "culture", {"response": "shaming"},
            "A member's microaggression against m02, and a leader who shames the member who made it.",
-           "The target recovers either way; the member who made the remark does not: shaming opens a new rupture with the leader. Compare with 'addressed' (Miles et al., 2021)."),
+           "The target recovers either way; shaming opens a new rupture for the member who made the remark (their alliance with the leader falls, their OQ ends worse). Compare with 'addressed' (Miles et al., 2021)."),
     Preset("leader-microaggression", "culture", {"source": "leader", "response": "not addressed"},
            "The leader makes the remark and never addresses it.",
            "The target's alliance with the leader falls at the remark and recovers only slowly; bystanders' bond with the group dips."),
@@ -713,15 +714,10 @@ def _download_link(name: str, data: bytes, mime: str, label: str) -> str:
     return f'<a class="gq-download" download="{html.escape(name)}" href="{href}" style="color:#0b5cad; text-decoration:underline">{html.escape(label)}</a>'
 
 
-_EXAMPLE: bytes = b""
-
-
+@functools.cache
 def _example_csv() -> bytes:
     """The example file: the 'classroom' dataset's answers in wide layout (made once per kernel)."""
-    global _EXAMPLE
-    if not _EXAMPLE:
-        _EXAMPLE = to_wide(load_example("classroom").responses).to_csv(index=False).encode("utf-8")
-    return _EXAMPLE
+    return to_wide(load_example("classroom").responses).to_csv(index=False).encode("utf-8")
 
 
 def _problems_html(error: GQDataError) -> str:
