@@ -793,12 +793,16 @@ class WorkshopApp(widgets.VBox):
         show = guarded(self._say)
         self.tabs.observe(show(lambda change: self._build(self.current())), names="selected_index")
         self.share_button.on_click(show(lambda button: self._show_link()))
-        self.scenario.observe(show(lambda change: change["new"] and self.apply_link(f"?preset={change['new']}")), names="value")
+        self.scenario.observe(show(self._scenario_chosen), names="value")
         super().__init__([header, share, self.message, self.note, self.tabs])
         self.apply_link(query)
 
     def _say(self, line: str) -> None:
         self.message.value = line
+
+    def _scenario_chosen(self, change: Mapping) -> None:
+        if change["new"]:
+            self.apply_link(f"?preset={change['new']}")
 
     def current(self) -> str:
         """The name of the page on show.
