@@ -16,7 +16,9 @@ LAB_ARGS ?=
 # The workshop app: Voila on WORKSHOP_IP:WORKSHOP_PORT with WORKSHOP_POOL kernels started and the
 # app built in each before anyone asks (a pre-heated pool), refilled WORKSHOP_FILL_DELAY seconds
 # after a kernel is taken. Kernels talk to Voila over local sockets (ipc), not TCP ports, which
-# race when many kernels start at once. The README explains the settings.
+# race when many kernels start at once; on a busy machine Voila waits up to 60 s (not nbclient's
+# 4 s) for the app's output, which it would otherwise drop, serving a page with no app.
+# The README explains the settings.
 WORKSHOP_IP         ?= 127.0.0.1
 WORKSHOP_PORT       ?= 8866
 WORKSHOP_POOL       ?= 4
@@ -58,7 +60,7 @@ lab: $(STAMP)
 workshop: $(STAMP)  ## Voila serves notebooks/workshop.ipynb; code and tracebacks are never shown
 	$(BIN)/voila notebooks/workshop.ipynb --no-browser --Voila.ip=$(WORKSHOP_IP) --port=$(WORKSHOP_PORT) --Voila.port_retries=0 \
 		--preheat_kernel=True --pool_size=$(WORKSHOP_POOL) --VoilaKernelManager.fill_delay=$(WORKSHOP_FILL_DELAY) \
-		--KernelManager.transport=ipc --strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
+		--KernelManager.transport=ipc --VoilaExecutor.iopub_timeout=60 --strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
 
 lint: $(STAMP)  ## ruff, then mypy (files and settings in pyproject.toml; cache in .mypy_cache)
 	$(BIN)/python -m ruff check gqkit tests benchmarks

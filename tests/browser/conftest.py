@@ -119,7 +119,6 @@ def start_workshop(log_path: Path, pool: int = 2) -> tuple[subprocess.Popen, obj
     """The workshop app started the README's way (``make workshop``) on a free port: (process, log file, url).
 
     The process leads its own process group (make, Voila and the kernels): stop it with :func:`stop_group`.
-    Also used by benchmarks/bench_workshop.py.
     """
     port = free_port()
     env = dict(os.environ, WORKSHOP_PORT=str(port), WORKSHOP_POOL=str(pool))
