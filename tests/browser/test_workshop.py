@@ -152,3 +152,17 @@ def test_your_data_names_a_bad_line_then_reports_a_good_file(browser, app_url, t
     assert text.lstrip().lower().startswith("<!doctype html") and "ours.csv" in text
     no_error_text(page)
     page.close()
+
+
+def test_the_scenario_menu_applies_a_preset_in_the_open_page(browser, app_url):
+    page = open_app(browser, app_url)
+    expect(page.locator("img.widget-image:visible").first).to_be_visible(timeout=60_000)
+    menu = page.locator(".widget-dropdown:visible", has_text="scenario").first.locator("select")
+    menu.select_option(label=f"{PAGES['culture']}: shaming-vs-repair")
+    expect(tab(page, PAGES["culture"])).to_have_class(re.compile("lm-mod-current"), timeout=60_000)
+    expect(page.locator(".gq-preset").first).to_contain_text("Look for:", timeout=30_000)
+    expect(page.locator(".gq-culture-summary:visible").first).to_be_visible(timeout=60_000)
+    response = page.locator(".widget-dropdown:visible", has_text="response").first.locator("select")
+    assert response.evaluate("s => s.options[s.selectedIndex].text") == "shaming"
+    no_error_text(page)
+    page.close()
