@@ -25,7 +25,8 @@ from gqkit import GQConfigError, load_example, to_wide
 from gqkit.culture_widgets import ScenarioExplorer
 from gqkit.feedback_widgets import FeedbackExplorer
 from gqkit.widgets import DetectionExplorer, RepairExplorer, SimulationExplorer
-from gqkit.workshop import MAX_UPLOAD_BYTES, PAGES, PRESETS, DataPage, WorkshopApp, _value, guarded, link_query, parse_link
+from gqkit.workshop import MAX_UPLOAD_BYTES, PAGES, PRESETS, DataPage, WorkshopApp, guarded, link_query, parse_link
+from gqkit.workshop.links import _value
 
 # --- links --------------------------------------------------------------------------------------
 
