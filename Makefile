@@ -17,7 +17,9 @@ LAB_ARGS ?=
 # app built in each before anyone asks (a pre-heated pool), refilled WORKSHOP_FILL_DELAY seconds
 # after a kernel is taken. Kernels talk to Voila over local sockets (ipc), not TCP ports, which
 # race when many kernels start at once; on a busy machine Voila waits up to 60 s (not nbclient's
-# 4 s) for the app's output, which it would otherwise drop, serving a page with no app.
+# 4 s) for the app's output, which it would otherwise drop, serving a page with no app. An upload
+# reaches the kernel in one websocket message: up to 64 MiB (tornado's default, 10 MiB, dropped the
+# connection without a word), so the app itself refuses files over its 5 MB limit with a message.
 # The README explains the settings.
 WORKSHOP_IP         ?= 127.0.0.1
 WORKSHOP_PORT       ?= 8866
@@ -60,7 +62,8 @@ lab: $(STAMP)
 workshop: $(STAMP)  ## Voila serves notebooks/workshop.ipynb; code and tracebacks are never shown
 	$(BIN)/voila notebooks/workshop.ipynb --no-browser --Voila.ip=$(WORKSHOP_IP) --port=$(WORKSHOP_PORT) --Voila.port_retries=0 \
 		--preheat_kernel=True --pool_size=$(WORKSHOP_POOL) --VoilaKernelManager.fill_delay=$(WORKSHOP_FILL_DELAY) \
-		--KernelManager.transport=ipc --VoilaExecutor.iopub_timeout=60 --strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
+		--KernelManager.transport=ipc --VoilaExecutor.iopub_timeout=60 --Voila.tornado_settings="{'websocket_max_message_size': 67108864}" \
+		--strip_sources=True --show_tracebacks=False $(WORKSHOP_ARGS)
 
 lint: $(STAMP)  ## ruff, then mypy (files and settings in pyproject.toml; cache in .mypy_cache)
 	$(BIN)/python -m ruff check gqkit tests benchmarks

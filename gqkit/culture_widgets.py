@@ -219,6 +219,7 @@ class ScenarioExplorer(Explorer):
     DECIDES = "by MCO"
     RESPONSE_LABELS = {DECIDES: "the leader decides (by MCO)", "addressed": "addressed", "not addressed": "not addressed", "shaming": "shaming"}
     FACETS = ("humility", "comfort", "opportunities")
+    CONTROLS = ("source", "dimension", "response", *FACETS, "norm_setting")
     FOLLOW_THE_DECISION = ("dimension", "opportunities")  # act only through whether and when the leader addresses it
 
     def __init__(

@@ -191,6 +191,7 @@ class FeedbackExplorer(Explorer):
     """
 
     GROUP_COUNTS = (40, 80, 160)
+    CONTROLS = ("commitment", "openness", "self_doubt", "n_groups")
     RETRY = "still showing the last trial that ran; change a setting and press Run trial again"
     STALE = '<p class="gq-stale" style="color:#8c510a">Settings changed: press <b>Run trial</b> to simulate them.</p>'
 

@@ -71,9 +71,13 @@ class Explorer(widgets.VBox):
         Why the last update failed, if it did.
     RETRY : str
         How the warning ends: what is shown meanwhile and what the learner can do.
+    CONTROLS : tuple of str
+        The names of :attr:`controls`, known before an explorer is made (the workshop app
+        takes a link's settings for these only); a test checks each explorer's list.
     """
 
     RETRY = "still showing the last result that worked; change a control to try again"
+    CONTROLS: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -487,6 +491,7 @@ class SimulationExplorer(Explorer):
     """
 
     SEED_MAX = 2**32 - 1
+    CONTROLS = ("n_members", "n_sessions", "seed", "random_ruptures", "level", "type", "member", "session", "severity", "repaired", "repaired_at", "scale")
 
     def __init__(
         self,
@@ -661,6 +666,8 @@ class DetectionExplorer(Explorer):
     >>> set(ex.detections["level"])
     {'MM'}
     """
+
+    CONTROLS = ("rule", "level", "knob", "tolerance", "group")
 
     def __init__(self, cohort: Cohort, *, rule: str = "change", level: str = "", knob: float | None = None, tolerance: int = 3, group: str | None = None):
         from . import detect as rules_module
@@ -846,6 +853,7 @@ class RepairExplorer(Explorer):
     """
 
     NEVER = "never"
+    CONTROLS = ("level", "severity", "repair_session", "quality", "scale")
 
     def __init__(
         self,

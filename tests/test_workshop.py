@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import io
 import logging
 import os
 import re
@@ -81,7 +82,7 @@ def test_a_settings_link_opens_the_same_view():
     explorer.controls["severity"].value = 2.7
     explorer.controls["repaired"].value = False
     query = app.share()
-    assert query == "?page=group&level=MM&severity=2.7&repaired=false"
+    assert query.startswith("?page=group&") and "level=MM" in query and "severity=2.7" in query and "repaired=false" in query
     again = WorkshopApp(query)
     assert again.pages["group"].settings() == app.pages["group"].settings()
     pd.testing.assert_frame_equal(again.pages["group"].views[0].explorer.cohort.scores(), explorer.cohort.scores())
@@ -96,6 +97,34 @@ def test_links_carry_the_settings_of_every_page():
         control.value = control.max
         query = app.share()
         assert WorkshopApp(query).pages[name].settings() == app.pages[name].settings(), (name, query)
+
+
+def test_keys_after_a_preset_change_it_in_the_app():
+    app = WorkshopApp("?preset=shaming-vs-repair&humility=0.9")
+    settings = app.pages["culture"].settings()
+    assert settings["response"] == "shaming" and settings["humility"] == 0.9
+    assert app.scenario.value == "shaming-vs-repair"
+
+
+@pytest.mark.parametrize("query", ["?page=culture&severity=abc", "?page=culture&seed=abc", "?page=repair&seed=abc", "?page=culture&n_groups=100000000",
+                                   "?page=repair&n_members=8.5", "?page=group&seed=1.9", "?page=detection&knob=true"])  # fmt: skip
+def test_a_link_sets_controls_only_and_each_as_its_control_allows(query):
+    app = WorkshopApp(query)
+    assert "This link cannot be opened" in app.message.value and "something went wrong" not in app.message.value
+    assert app.current() == "group" and "group" in app.pages
+
+
+@pytest.mark.parametrize(
+    "page, changes",
+    [("detection", {"rule": "status", "knob": 2.6}), ("group", {"session": 3, "repaired_at": 7}), ("repair", {"repair_session": 12, "n_groups": 80})],
+)
+def test_a_settings_link_reopens_controls_whose_defaults_follow_other_controls(page, changes):
+    app = WorkshopApp(f"?page={page}")
+    for name, value in changes.items():
+        view = next(v for v in app.pages[page].views if name in v.explorer.controls)
+        view.explorer.controls[name].value = value
+    again = WorkshopApp(app.share())
+    assert again.pages[page].settings() == app.pages[page].settings()
 
 
 def test_a_bad_link_leaves_the_first_page_and_says_why_in_one_line():
@@ -135,6 +164,7 @@ def _opened(cls, **kwargs):
 )
 def test_an_explorer_reopened_with_its_settings_shows_the_same(cls, kwargs):
     ex = _opened(cls, **kwargs)
+    assert tuple(ex.controls) == cls.CONTROLS  # what a link may set is known before an explorer is made
     again = _opened(cls, **ex.settings(), **({"run": False} if cls is FeedbackExplorer else {}))
     assert again.settings() == ex.settings()
 
@@ -208,18 +238,24 @@ def test_a_valid_upload_shows_alerts_and_a_report_to_download(monkeypatch, tmp_p
 
     page = DataPage()
     writes = []
-    real_open = builtins.open
+    real_open, real_os_open = io.open, os.open
 
     def watched_open(file, mode="r", *args, **kwargs):
         if any(m in mode for m in "wax+"):
             writes.append(file)
         return real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", watched_open)
-    _upload(page, "ours.csv", _example())
-    page.member.value = page.member.options[2][1]
-    page.make.click()
-    monkeypatch.setattr(builtins, "open", real_open)
+    def watched_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            writes.append(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    with monkeypatch.context() as watch:  # every way Python writes a file: open, io.open (pathlib), os.open
+        for module, name, fake in ((builtins, "open", watched_open), (io, "open", watched_open), (os, "open", watched_os_open)):
+            watch.setattr(module, name, fake)
+        _upload(page, "ours.csv", _example())
+        page.member.value = page.member.options[2][1]
+        page.make.click()
     assert writes == []  # the upload and its report stay in memory
     assert "ours.csv" in page.status.value and page.results.layout.display == ""
     responses = load_example("classroom").responses
@@ -248,6 +284,41 @@ def test_the_data_page_code_reproduces_its_alerts(tmp_path):
     ns = _run(page.code(), tmp_path)
     pd.testing.assert_frame_equal(ns["alerts"], page.alerts)
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == ns["report"]
+
+
+def test_the_data_page_code_follows_the_member_and_reads_the_file_as_it_was_read():
+    page = DataPage()
+    _upload(page, "ours.csv", _example())
+    page.switch.toggle.value = True
+    page.member.value = "m03"
+    assert "member=&quot;m03&quot;" in page.switch.box.value  # the code as the page shows it (HTML)
+    page.layout_choice.value = "long"  # a choice for the next file: the file shown was read as "auto"
+    assert 'layout="auto"' in page.code() and "long" not in page.code()
+
+
+def test_a_report_that_fails_says_so_where_the_link_would_be(monkeypatch):
+    import gqkit.workshop.data_page as data_page
+
+    page = DataPage()
+    _upload(page, "ours.csv", _example())
+    loaded = page.status.value
+    monkeypatch.setattr(data_page, "feedback_report", lambda *a, **k: {}["boom"])
+    page.make.click()
+    assert "something went wrong" in page.download.value and "Making the report" not in page.download.value
+    assert page.status.value == loaded and not page.make.disabled
+
+
+def test_names_with_dollar_signs_draw_and_report():
+    from gqkit import InMemoryFile
+
+    responses = load_example("classroom").responses
+    odd = responses.assign(member=responses["member"].replace({"m01": "m$^$", "m02": r"$\frac$"}))
+    page = DataPage()
+    page.load(InMemoryFile("odd.csv", to_wide(odd).to_csv(index=False).encode()))
+    assert "gq-data-ok" in page.status.value and page.image.value[:4] == b"\x89PNG"
+    page.member.value = "m$^$"
+    page.make.click()
+    assert "Download the report" in page.download.value
 
 
 def test_the_example_button_loads_the_example_file():

@@ -29,6 +29,11 @@ MARK_STYLES: dict[str, dict[str, Any]] = {
 """How :func:`heatmap` and :func:`trajectories` mark rupture onsets and repairs: the same on both, so one legend reads both."""
 
 
+def _plain(label: object) -> str:
+    """A name from the data as text matplotlib shows as it is: a ``$`` would start mathematics (``m$1$`` fails to draw)."""
+    return str(label).replace("$", r"\$")
+
+
 def _artist(ax: Axes, gid: str):
     """The artist (line, points, image) on ``ax`` with this gid, or None."""
     return next((artist for artist in ax.get_children() if artist.get_gid() == gid), None)
@@ -193,7 +198,7 @@ def heatmap(
         image.colorbar.set_label(_bar_label(scale, value))
     ax.set_xlim(extent[:2])
     ax.set_ylim(extent[2:])
-    ax.set_yticks(range(len(grid)), grid.index)
+    ax.set_yticks(range(len(grid)), [_plain(m) for m in grid.index])
     ax.set_title(f"{SCALE_NAMES.get(scale, scale)}, {LEVEL_NAMES.get(level, level)}")
     mark_heatmap(ax, events, group=group, level=level, members=list(grid.index))
     old = ax.get_legend()
@@ -325,7 +330,7 @@ def trajectories(
             drawn[i].set_data(path["session"], path[value])
             drawn[i].set_label(member)
         else:
-            ax.plot(path["session"], path[value], marker=".", color=MEMBER_COLOURS[i % len(MEMBER_COLOURS)], label=member, gid=f"gq-member{i}")
+            ax.plot(path["session"], path[value], marker=".", color=MEMBER_COLOURS[i % len(MEMBER_COLOURS)], label=_plain(member), gid=f"gq-member{i}")
     marked = _marked(events, group, level)
     at = marked[marked["member"].isin(chosen)].merge(data[["member", "session", value]], on=["member", "session"])  # sessions the member came to
     for kind in MARK_STYLES:

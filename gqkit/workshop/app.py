@@ -11,7 +11,7 @@ import ipywidgets as widgets
 from ..errors import GQConfigError, GQDataError
 from .data_page import DataPage
 from .links import PAGES, PRESETS, _base_url, link_query, parse_link
-from .pages import _NOTE_STYLE, CulturePage, DetectionPage, GroupPage, RepairPage, _error_line, guarded
+from .pages import _NOTE_STYLE, CulturePage, DetectionPage, GroupPage, RepairPage, _error_line, guarded, log
 
 __all__ = ["WorkshopApp"]
 
@@ -53,14 +53,14 @@ class WorkshopApp(widgets.VBox):
     >>> app.current(), app.pages["detection"].settings()["knob"]
     ('detection', 3.5)
     >>> app.share()
-    '?page=detection&knob=3.5'
+    '?page=detection&rule=change&level=&knob=3.5&tolerance=3&group=g001'
     """
 
     def __init__(self, query: str | None = None, *, base_url: str | None = None):
         W = widgets
         self._base_url = base_url  # None: read when a link is written (a pre-heated kernel learns it only with the request)
         self.pages: dict[str, widgets.Widget] = {}
-        self._defaults: dict[str, dict[str, object]] = {}
+        self._showing = False  # the menu is being set to what is on show
         self.message = W.HTML()
         self.tabs = W.Tab(children=[W.VBox([W.HTML("<p>Loading ...</p>")]) for _ in PAGES], titles=list(PAGES.values()))
         self.link = W.Text(description="link", layout=W.Layout(width="620px"), style={"description_width": "40px"})
@@ -85,7 +85,7 @@ class WorkshopApp(widgets.VBox):
         self.message.value = line
 
     def _scenario_chosen(self, change: Mapping) -> None:
-        if change["new"]:
+        if change["new"] and not self._showing:
             self.apply_link(f"?preset={change['new']}")
 
     def current(self) -> str:
@@ -110,7 +110,9 @@ class WorkshopApp(widgets.VBox):
             page, settings = parse_link(query)
             if settings or page not in self.pages:
                 self._build(page, settings, replace=True)
-        except (GQConfigError, GQDataError) as error:
+        except Exception as error:  # gqkit's refusals name the setting; anything else is a bug, logged (the page must still show)
+            if not isinstance(error, (GQConfigError, GQDataError)):
+                log.exception("workshop app: the link %r failed", query)
             self._say(_error_line(error).replace("&#9888; ", "&#9888; This link cannot be opened: ", 1))
             self._build(self.current())
             return
@@ -118,8 +120,11 @@ class WorkshopApp(widgets.VBox):
         preset = PRESETS.get(dict(urllib.parse.parse_qsl((query or "").lstrip("?"))).get("preset", ""))
         self.note.value = "" if preset is None else (
             f'<p class="gq-preset" style="{_NOTE_STYLE}"><b>{html.escape(preset.title)}</b> Look for: {html.escape(preset.look_for)}</p>')
-        if self.scenario.value != (preset.name if preset else ""):
-            self.scenario.value = preset.name if preset else ""  # the menu says which scenario is on show (choosing it again applies nothing new)
+        self._showing = True  # the menu says which scenario is on show; saying so applies nothing
+        try:
+            self.scenario.value = preset.name if preset else ""
+        finally:
+            self._showing = False
 
     def _build(self, name: str, settings: Mapping[str, object] | None = None, *, replace: bool = False) -> None:
         """Build page ``name`` (with ``settings``) unless it is built and nothing new is asked."""
@@ -140,9 +145,7 @@ class WorkshopApp(widgets.VBox):
         """
         name = self.current()
         self._build(name)
-        if name not in self._defaults:  # the page as it opens without a link: a link names only what differs
-            self._defaults[name] = _PAGE_CLASSES[name]().settings()
-        return link_query(name, self.pages[name].settings(), self._defaults[name])
+        return link_query(name, self.pages[name].settings())  # every control: a default may follow another control (the knob, the rule)
 
     def _show_link(self) -> None:
         query = self.share()

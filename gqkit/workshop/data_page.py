@@ -51,7 +51,6 @@ class DataPage(widgets.VBox):
         The last report made (empty before).
     """
 
-    name = "data"
     intro = ("<h3>Your data</h3><p>Upload a CSV file of answers to a GQ-structured questionnaire: <i>long</i> (columns "
              "group, member, session, item, response) or <i>wide</i> (group, member, session and one column per item, "
              "gq01 to gq30 in gqkit's illustrative key). The file stays in this browser tab's Python session: it is never "
@@ -71,6 +70,7 @@ class DataPage(widgets.VBox):
         self.source = ""
         self.report_html = ""
         self._filling = False
+        self._read_with: tuple[str, list[str]] = ("auto", [])
         self.upload = W.FileUpload(accept=".csv,.tsv,.txt", multiple=False, description="Upload CSV", layout=W.Layout(width="160px"))
         self.example = W.Button(description="Try the example file", icon="table", layout=W.Layout(width="190px"))
         self.layout_choice = W.Dropdown(options=[("tell from the header", "auto"), ("long", "long"), ("wide", "wide")], description="layout")
@@ -101,7 +101,8 @@ class DataPage(widgets.VBox):
         self.example.on_click(show(lambda button: self.load(InMemoryFile("gqkit_example_wide.csv", _example_csv()))))
         self.group.observe(show(lambda change: self._group_changed()), names="value")
         self.scale.observe(show(lambda change: self._draw()), names="value")
-        self.make.on_click(show(lambda button: self.make_report()))
+        self.make.on_click(guarded(self._report_failed)(lambda button: self.make_report()))  # a failed report says so where it would have been
+        self.member.observe(show(lambda change: self.switch.refresh()), names="value")
         super().__init__([W.HTML(self.intro), head, note, self.status, self.results], layout=W.Layout(padding="4px"))
 
     def settings(self) -> dict[str, object]:
@@ -115,6 +116,9 @@ class DataPage(widgets.VBox):
 
     def _show_error(self, line: str) -> None:
         self.status.value = line
+
+    def _report_failed(self, line: str) -> None:
+        self.download.value = line
 
     def _uploaded(self, change: Mapping) -> None:
         files = change["new"]
@@ -141,6 +145,7 @@ class DataPage(widgets.VBox):
         codes = [c.strip() for c in self.missing.value.split(",") if c.strip()]
         try:
             responses = read_responses(file, layout=self.layout_choice.value, missing=codes)
+            self._read_with = (self.layout_choice.value, codes)  # what the shown code reads the file with
         except GQDataError as error:
             self.responses = None
             self.status.value = _problems_html(error)
@@ -214,9 +219,8 @@ class DataPage(widgets.VBox):
         str
         """
         member = self.member.value or None
-        read = f"gqkit.read_responses({literal(self.source)}, layout={literal(self.layout_choice.value)}"
-        codes = [c.strip() for c in self.missing.value.split(",") if c.strip()]
-        read += f", missing={literal(codes)})" if codes else ")"
+        layout, codes = self._read_with
+        read = f"gqkit.read_responses({literal(self.source)}, layout={literal(layout)}" + (f", missing={literal(codes)})" if codes else ")")
         return "\n".join([
             "import gqkit",
             "from gqkit.plots import alert_heatmaps",

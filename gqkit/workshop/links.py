@@ -165,17 +165,16 @@ def parse_link(query: str | None) -> tuple[str, dict[str, object]]:
     return page, {**settings, **given}
 
 
-def link_query(page: str, settings: Mapping[str, object], defaults: Mapping[str, object] | None = None) -> str:
-    """The query of a link that opens ``page`` with ``settings`` (only those that differ from ``defaults``).
+def link_query(page: str, settings: Mapping[str, object]) -> str:
+    """The query of a link that opens ``page`` with ``settings``.
 
     Parameters
     ----------
     page : str
         A key of :data:`PAGES`.
     settings : mapping
-        Control name -> value.
-    defaults : mapping, optional
-        The page's settings when it opens without a link; equal ones are left out.
+        Control name -> value; give every control of the page, since a control's default
+        may follow another's (the detection knob follows the rule).
 
     Returns
     -------
@@ -184,14 +183,14 @@ def link_query(page: str, settings: Mapping[str, object], defaults: Mapping[str,
 
     Examples
     --------
-    >>> link_query("group", {"level": "MM", "repaired": False, "seed": 1}, {"seed": 1})
-    '?page=group&level=MM&repaired=false'
+    >>> link_query("group", {"level": "MM", "repaired": False, "seed": 1})
+    '?page=group&level=MM&repaired=false&seed=1'
     """
+
     def text(value: object) -> str:
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
-    kept = {k: text(v) for k, v in settings.items() if defaults is None or k not in defaults or defaults[k] != v}
-    return "?" + urllib.parse.urlencode({"page": page, **kept})
+    return "?" + urllib.parse.urlencode({"page": page, **{k: text(v) for k, v in settings.items()}})
 
 
 def request_query() -> str:

@@ -7,7 +7,6 @@ link's settings; :func:`guarded` keeps any exception of a callback off the page.
 from __future__ import annotations
 
 import html
-import inspect
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -161,7 +160,11 @@ class Page(widgets.VBox):
         raise NotImplementedError
 
     def build(self, settings: dict[str, object]) -> list[View]:
-        """Make the page's explorers, giving each the settings its constructor names.
+        """Make the page's explorers, giving each the settings of its controls (:attr:`Explorer.CONTROLS`).
+
+        Only controls: their values are checked as the explorer starts (a value a control
+        cannot hold is refused, never clamped), while its other arguments (sizes, seeds of
+        replicate groups) stay as the page fixes them.
 
         Parameters
         ----------
@@ -172,7 +175,7 @@ class Page(widgets.VBox):
         -------
         list of View
         """
-        parts = [(cls, fixed, heading, set(inspect.signature(cls).parameters) - set(fixed)) for cls, fixed, heading in self.explorers()]
+        parts = [(cls, fixed, heading, set(cls.CONTROLS)) for cls, fixed, heading in self.explorers()]  # type: ignore[attr-defined]  # explorer classes
         taken = set().union(*(names for *_, names in parts))
         unknown = [k for k in settings if k not in taken]
         if unknown:

@@ -18,7 +18,7 @@ from gqkit.workshop import PAGES
 from .conftest import start_workshop, stop_group, wait_for
 
 # What must never reach a participant: a traceback, an exception's name, Voila's cell-error notice, source code.
-ERROR_TEXT = re.compile(r"Traceback|Error:|Exception|There was an error when executing|from gqkit\.workshop import")
+ERROR_TEXT = re.compile(r"Traceback|\w+Error\b|Exception|There was an error when executing|something went wrong|from gqkit\.workshop import")
 
 
 @pytest.fixture(scope="module")
@@ -164,5 +164,18 @@ def test_the_scenario_menu_applies_a_preset_in_the_open_page(browser, app_url):
     expect(page.locator(".gq-culture-summary:visible").first).to_be_visible(timeout=60_000)
     response = page.locator(".widget-dropdown:visible", has_text="response").first.locator("select")
     assert response.evaluate("s => s.options[s.selectedIndex].text") == "shaming"
+    no_error_text(page)
+    page.close()
+
+
+def test_an_upload_over_the_limit_is_refused_with_a_message(browser, app_url, tmp_path):
+    big = tmp_path / "big.csv"  # over the app's 5 MB and over tornado's default 10 MiB websocket message, which dropped the connection silently
+    big.write_text("group,member,session,item,response\n" + "g1,m1,1,gq01,5\n" * 800_000)
+    page = open_app(browser, f"{app_url}/?page=data")
+    upload = page.locator(".widget-upload:visible").first
+    expect(upload).to_be_visible(timeout=60_000)
+    choose(page, upload, big)
+    expect(page.locator(".gq-error").first).to_contain_text("big.csv (12.0 MB)", timeout=60_000)
+    expect(page.locator(".gq-error").first).to_contain_text("at most 5 MB")
     no_error_text(page)
     page.close()
