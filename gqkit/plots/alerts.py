@@ -13,10 +13,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.transforms import ScaledTranslation
 
 from ..errors import GQConfigError
-from .scores import _artist, heatmap_grid, level_heatmaps
+from .scores import _artist, _legend_below, _scatter, heatmap_grid, level_heatmaps
 
 __all__ = ["ALERT_COLOURS", "ALERT_STYLES", "alert_heatmaps", "mark_alerts"]
 
@@ -29,7 +28,6 @@ ALERT_STYLES: dict[str, dict[str, Any]] = {
 downward triangle); the feedback report marks its trajectories the same way."""
 
 _SIZES = {"status": 120, "change": 45}  # the triangle fits inside the square when a cell has both
-_LEGEND_BELOW = 30  # points from a heatmap's bottom to the legend (as the rupture and repair legend)
 
 
 def _kind_column(alerts: pd.DataFrame) -> str:
@@ -90,21 +88,14 @@ def mark_alerts(ax: Axes, alerts: pd.DataFrame | None, *, group: str, level: str
                                "kind": alerts.loc[at, kind].to_numpy(object)})  # fmt: skip
     for kind, style in ALERT_STYLES.items():
         these = chosen[chosen["kind"] == kind]
-        x = these["session"].to_numpy(float)
         y = np.array([rows[m] for m in these["member"]], dtype=float)
-        points = _artist(ax, f"gq-alert-{kind}")
-        if points is None:
-            ax.scatter(x, y, s=_SIZES[kind], zorder=4, gid=f"gq-alert-{kind}", **style)
-        else:
-            points.set_offsets(np.column_stack([x, y]))
+        _scatter(ax, f"gq-alert-{kind}", these["session"].to_numpy(float), y, size=_SIZES[kind], style=style, zorder=4)  # over the rupture marks
     return ax
 
 
 def _alerts_legend(ax: Axes) -> None:
-    """A legend of the alert marks, under ``ax``."""
-    below = ax.transAxes + ScaledTranslation(0, -_LEGEND_BELOW / 72, ax.figure.dpi_scale_trans)
-    ax.legend(handles=[_artist(ax, f"gq-alert-{kind}") for kind in ALERT_STYLES], loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below,
-              ncol=len(ALERT_STYLES), frameon=False, borderaxespad=0)  # fmt: skip
+    """A legend of the alert marks, under ``ax`` (where the rupture and repair legend would be)."""
+    _legend_below(ax, [_artist(ax, f"gq-alert-{kind}") for kind in ALERT_STYLES])
 
 
 def alert_heatmaps(

@@ -85,24 +85,34 @@ def _marked(events: pd.DataFrame | None, group: str, level: str) -> pd.DataFrame
                          "member": np.concatenate([sel["member"].to_numpy(object), sel["source"].to_numpy(object)[pair]])})  # fmt: skip
 
 
-def _marks(ax: Axes, kind: str, x, y, size: float) -> None:
-    """Draw the marks of one kind (:data:`MARK_STYLES`), or move the ones ``ax`` has."""
+def _scatter(ax: Axes, gid: str, x, y, *, size: float, style: dict[str, Any], zorder: float = 3) -> None:
+    """Draw one set of marks, named ``gid``, or move the ones ``ax`` has (a widget redraws by moving them)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    points = _artist(ax, f"gq-{kind}")
+    points = _artist(ax, gid)
     if points is None:
-        ax.scatter(x, y, s=size, zorder=3, gid=f"gq-{kind}", **MARK_STYLES[kind])
+        ax.scatter(x, y, s=size, zorder=zorder, gid=gid, **style)
     else:
         points.set_offsets(np.column_stack([x, y]))
 
 
-_MARKS_BELOW = 30  # points from a heatmap's bottom to the legend of its marks: under the tick labels, on the line of the axis label
+def _marks(ax: Axes, kind: str, x, y, size: float) -> None:
+    """Draw the rupture or repair marks (:data:`MARK_STYLES`), or move the ones ``ax`` has."""
+    _scatter(ax, f"gq-{kind}", x, y, size=size, style=MARK_STYLES[kind])
+
+
+_BELOW = 30  # points from a heatmap's bottom to the legend of its marks: under the tick labels, on the line of the axis label
+
+
+def _legend_below(ax: Axes, handles: list, **kwargs: Any) -> None:
+    """One row of legend entries under ``ax``, clear of its tick labels."""
+    below = ax.transAxes + ScaledTranslation(0, -_BELOW / 72, ax.figure.dpi_scale_trans)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below, ncol=len(handles), frameon=False,
+              borderaxespad=0, **kwargs)  # fmt: skip
 
 
 def _marks_legend(ax: Axes) -> None:
     """A legend of the rupture and repair marks, under ``ax``."""
-    below = ax.transAxes + ScaledTranslation(0, -_MARKS_BELOW / 72, ax.figure.dpi_scale_trans)
-    ax.legend(handles=[_artist(ax, f"gq-{kind}") for kind in MARK_STYLES], loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=below,
-              ncol=len(MARK_STYLES), frameon=False, fontsize="small", borderaxespad=0)  # fmt: skip
+    _legend_below(ax, [_artist(ax, f"gq-{kind}") for kind in MARK_STYLES], fontsize="small")
 
 
 def heatmap(
